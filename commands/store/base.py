@@ -1,0 +1,77 @@
+"""What every event-store recorder promises.
+
+A *commit* is one command's events on one stream, stored as one document, so a batch is all-or-nothing without
+transactions. Positions are global, gapless and strictly increasing: commit k+1 starts where commit k ended, and a
+unique index on `position` makes two writers that raced for the same slot retry. A writer only takes slot N after
+it has seen slot N-1 committed, so a reader that has seen N never later finds a new event below N.
+
+A commit may carry one *claim* (e.g. `email:a@b.c`): a unique string across the whole store, which is how
+uniqueness spanning many streams (emails, one request per user and reward) is kept without reading a read model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from domain.errors import Conflict
+from domain.events import DomainEvent, Metadata, RecordedEvent
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on since it was loaded (expected version is stale); the handler may reload and retry."""
+
+    def __init__(self, stream_id: str, expected_version: int) -> None:
+        super().__init__(f"stream {stream_id} is past version {expected_version}")
+        self.stream_id = stream_id
+        self.expected_version = expected_version
+
+
+class ClaimTaken(Conflict):
+    def __init__(self, claim: str) -> None:
+        super().__init__(f"{claim.split(':', 1)[0]} already taken")
+        self.claim = claim
+
+
+@dataclass(frozen=True)
+class NewCommit:
+    """Events to append to one stream at `expected_version` (0 = the stream must be new)."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[DomainEvent]
+    commit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    claim: str | None = None
+    metadata: Metadata = field(default_factory=Metadata)
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    stream_id: str
+    version: int
+    position: int
+    event_ids: tuple[str, ...]
+    duplicate: bool = False
+
+
+class EventStore(Protocol):
+    async def append(self, commit: NewCommit) -> AppendResult:
+        """Store all events of `commit` or none. Raises ConcurrencyError or ClaimTaken. Appending a commit whose
+        `commit_id` is already stored returns the first result with `duplicate=True` (idempotent retries)."""
+        ...
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
+    async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
+        """Events with position >= from_position in order; at most about `limit` (whole commits)."""
+        ...
+
+    async def head(self) -> int:
+        """The highest stored position, 0 when empty."""
+        ...
+
+
+def new_event_ids(count: int) -> list[str]:
+    return [uuid.uuid4().hex for _ in range(count)]

@@ -1,0 +1,64 @@
+"""In-memory recorder with the same contract as the Mongo one: for unit tests of handlers and folds."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from commands.store.base import AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
+from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
+from domain.events import RecordedEvent
+
+
+def result_of(doc: dict[str, Any], duplicate: bool) -> AppendResult:
+    return AppendResult(doc["stream"], doc["version"] + len(doc["events"]) - 1, doc["last"],
+                        tuple(e["id"] for e in doc["events"]), duplicate)
+
+
+class MemoryEventStore:
+    def __init__(self) -> None:
+        self._commits: list[dict[str, Any]] = []
+        self._by_id: dict[str, dict[str, Any]] = {}
+        self._claims: set[str] = set()
+        self._streams: dict[str, list[dict[str, Any]]] = {}
+        self._lock = asyncio.Lock()
+
+    async def append(self, commit: NewCommit) -> AppendResult:
+        async with self._lock:
+            if commit.commit_id in self._by_id:
+                return result_of(self._by_id[commit.commit_id], duplicate=True)
+            stream = self._streams.get(commit.stream_id, [])
+            current = stream[-1]["version"] + len(stream[-1]["events"]) - 1 if stream else 0
+            if current != commit.expected_version:
+                raise ConcurrencyError(commit.stream_id, commit.expected_version)
+            if commit.claim and commit.claim in self._claims:
+                raise ClaimTaken(commit.claim)
+            events = [event_to_doc(e, i) for e, i in zip(commit.events, new_event_ids(len(commit.events)),
+                                                          strict=True)]
+            position = self._commits[-1]["last"] + 1 if self._commits else 1
+            meta = commit.metadata
+            doc = commit_to_doc(commit.stream_id, commit.expected_version + 1, position, events, commit.commit_id,
+                                commit.claim, meta.actor, meta.correlation_id, meta.causation_id,
+                                datetime.now(UTC))
+            self._commits.append(doc)
+            self._by_id[commit.commit_id] = doc
+            self._claims.add(doc["claim"])
+            self._streams.setdefault(commit.stream_id, []).append(doc)
+            return result_of(doc, duplicate=False)
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        return [e for doc in self._streams.get(stream_id, []) for e in commit_to_events(doc)]
+
+    async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
+        out: list[RecordedEvent] = []
+        for doc in self._commits:
+            if doc["last"] < from_position:
+                continue
+            out.extend(e for e in commit_to_events(doc) if e.position >= from_position)
+            if len(out) >= limit:
+                break
+        return out
+
+    async def head(self) -> int:
+        return self._commits[-1]["last"] if self._commits else 0

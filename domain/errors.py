@@ -1,0 +1,52 @@
+"""Domain errors: a broken invariant raises one of these before any event is produced.
+
+Expected business outcomes ("not eligible", "out of stock") are events, not errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field; `path` is a JSON pointer into the request body."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every rule the domain refuses; `code` is stable and machine-readable."""
+
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    code: str = "domain-error"
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class InvalidInput(DomainError):
+    """A well-formed request that breaks a rule (422)."""
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, errors or [], "invalid-input")
+
+
+class NotFound(DomainError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, [], "not-found")
+
+
+class Conflict(DomainError):
+    """A duplicate (email taken, reward already requested) or a state that forbids the change (409)."""
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail, errors or [], "conflict")
+
+
+class Forbidden(DomainError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, [], "forbidden")

@@ -1,0 +1,25 @@
+"""Every Prometheus metric of the platform, defined once. Each process exposes the ones it updates."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+HTTP_LATENCY = Histogram("ledger_http_request_seconds", "Gateway request latency",
+                         ["method", "route", "status"], buckets=_FAST)
+COMMAND_LATENCY = Histogram("ledger_command_seconds", "Command round trip (gateway) or handling (handler)",
+                            ["command", "outcome", "side"], buckets=_FAST)
+APPEND_LATENCY = Histogram("ledger_store_append_seconds", "Event store append latency, per commit", buckets=_FAST)
+APPEND_BATCH = Histogram("ledger_store_group_commit_size", "Commits written per store round trip",
+                         buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+APPEND_CONFLICTS = Counter("ledger_store_append_conflicts_total",
+                           "Appends refused or retried, by kind (position race, stream version, claim)", ["kind"])
+PROJECTION_LAG_EVENTS = Gauge("ledger_projection_lag_events", "Store head minus projection checkpoint",
+                              ["projection"])
+PROJECTION_LAG_SECONDS = Gauge("ledger_projection_lag_seconds",
+                               "Age of the newest event a projection has folded, while behind", ["projection"])
+PROJECTION_POSITION = Gauge("ledger_projection_position", "Projection checkpoint", ["projection"])
+RELAY_POSITION = Gauge("ledger_relay_position", "Last store position published to JetStream")
+NATS_ERRORS = Counter("ledger_nats_errors_total", "NATS errors (timeouts, no responders, publish failures)",
+                      ["where", "kind"])

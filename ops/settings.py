@@ -1,0 +1,84 @@
+"""Settings, one dataclass per concern, each field read from a documented environment variable.
+
+Server URLs come from `NATS_URL`/`MONGO_URL`/`REDIS_URL` when set (compose, external servers); otherwise from
+`DATA_DIR/run.json`, which `reward-ledger run` writes while it runs, so every subcommand started with the same
+`DATA_DIR` reaches the same servers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class MissingServers(RuntimeError):
+    """No server URLs: neither the *_URL variables nor a run.json from a running `reward-ledger run`."""
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def data_dir() -> Path:
+    """`DATA_DIR`: where embedded servers keep data and where run.json and the signing keys live."""
+    return Path(_env("DATA_DIR", "./.data")).resolve()
+
+
+def run_file() -> Path:
+    return data_dir() / "run.json"
+
+
+def _server_url(name: str) -> str:
+    if value := os.environ.get(name):
+        return value
+    path = run_file()
+    if path.exists():
+        urls = json.loads(path.read_text()).get("servers", {})
+        if name in urls:
+            return str(urls[name])
+    raise MissingServers(f"{name} is not set and {path} does not exist: start `reward-ledger run` first, "
+                         "or set NATS_URL, MONGO_URL and REDIS_URL")
+
+
+@dataclass(frozen=True)
+class NatsSettings:
+    url: str = field(default_factory=lambda: _server_url("NATS_URL"))
+    #: `COMMAND_TIMEOUT`: seconds the gateway waits for a command reply before answering 503.
+    command_timeout: float = field(default_factory=lambda: float(_env("COMMAND_TIMEOUT", "5")))
+    #: `HANDLER_QUEUE`: the queue group command handlers share load in.
+    queue: str = field(default_factory=lambda: _env("HANDLER_QUEUE", "handlers"))
+    #: `EVENT_STREAM`: the JetStream stream the relay publishes domain events to.
+    stream: str = field(default_factory=lambda: _env("EVENT_STREAM", "REWARDS_EVENTS"))
+
+
+@dataclass(frozen=True)
+class MongoSettings:
+    url: str = field(default_factory=lambda: _server_url("MONGO_URL"))
+    #: `MONGO_DB`: database holding the event store, read models and checkpoints.
+    database: str = field(default_factory=lambda: _env("MONGO_DB", "ledger"))
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = field(default_factory=lambda: _server_url("REDIS_URL"))
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    #: `GATEWAY_HOST` / `GATEWAY_PORT`: where the HTTP gateway listens.
+    host: str = field(default_factory=lambda: _env("GATEWAY_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("GATEWAY_PORT", "3333")))
+    #: `MAX_BODY_BYTES`: larger request bodies are refused with 413.
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", str(64 * 1024))))
+    #: `READ_WAIT_SECONDS`: how long `?minPosition=` waits for the read models before 503.
+    read_wait_seconds: float = field(default_factory=lambda: float(_env("READ_WAIT_SECONDS", "5")))
+    #: `IDEMPOTENCY_TTL_SECONDS`: how long a stored first answer is replayed for its Idempotency-Key.
+    idempotency_ttl: int = field(default_factory=lambda: int(_env("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))))
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    #: `METRICS_PORT`: port for /metrics of the non-HTTP parts (handlers, relay, projectors); 0 = off.
+    port: int = field(default_factory=lambda: int(_env("METRICS_PORT", "0")))

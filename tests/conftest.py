@@ -1,0 +1,41 @@
+"""Shared fixtures: one set of real servers per test session (the same launcher `reward-ledger run` uses), and a
+fresh database per test so tests don't see each other's events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from ops.servers import Servers, start_all
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    running = start_all(tmp_path_factory.mktemp("servers"), memory_store=True)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def server_env(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment that points settings at the session's servers, with a database of this test's own."""
+    env = {**servers.urls(), "MONGO_DB": f"t{uuid.uuid4().hex[:12]}"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+async def mongo_db(server_env: dict[str, str]) -> AsyncIterator[Any]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_env["MONGO_URL"], tz_aware=True)
+    try:
+        yield client[server_env["MONGO_DB"]]
+        await client.drop_database(server_env["MONGO_DB"])
+    finally:
+        await client.close()
