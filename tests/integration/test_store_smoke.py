@@ -18,7 +18,7 @@ async def test_concurrent_appends_get_gapless_positions(mongo_db):
 
     async def writer(w: int) -> None:
         for i in range(20):
-            await store.append(NewCommit(f"User-{w}", i, [UserLoggedIn(user_id=str(w), logged_in_at=now)] * 3))
+            await store.append(NewCommit(f"User-{w}", 3 * i, [UserLoggedIn(user_id=str(w), logged_in_at=now)] * 3))
 
     await asyncio.gather(*(writer(w) for w in range(5)))
     events = await store.read_all(1, 10_000)

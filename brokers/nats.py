@@ -1,0 +1,33 @@
+"""NATS wiring: the broker factory and the JetStream stream. Objects are built per call (never at import time):
+FastStream marks a module-level JStream as declared after the first broker start, and a second server in the same
+process (tests) would then never get the stream."""
+
+from __future__ import annotations
+
+from faststream.nats import JStream, NatsBroker
+
+from brokers.subjects import EVENT_PREFIX
+
+#: How long JetStream remembers a Nats-Msg-Id; a relay restart re-publishing within it is de-duplicated.
+DUPLICATE_WINDOW_SECONDS = 15 * 60
+
+
+def make_broker(url: str, **kwargs: object) -> NatsBroker:
+    return NatsBroker(url, logger=None, **kwargs)  # type: ignore[arg-type]
+
+
+def event_stream(name: str) -> JStream:
+    return JStream(name, subjects=[f"{EVENT_PREFIX}.>"], duplicate_window=DUPLICATE_WINDOW_SECONDS)
+
+
+async def ensure_event_stream(broker: NatsBroker, name: str) -> None:
+    """Create (or bring up to date) the JetStream stream that holds every published domain event."""
+    from nats.js.api import StreamConfig
+    from nats.js.errors import BadRequestError
+
+    js = broker.connection.jetstream()
+    config = StreamConfig(name=name, subjects=[f"{EVENT_PREFIX}.>"], duplicate_window=DUPLICATE_WINDOW_SECONDS)
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)

@@ -1,0 +1,75 @@
+"""Turn one command message into a reply: validate, run the handler (reloading on a version race), map errors.
+
+Kept free of NATS so it is tested directly and reused by the in-process bus of unit tests."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from commands.context import Actor, CommandContext
+from commands.handlers import COMMAND_HANDLERS
+from commands.messages import COMMANDS, CommandReply, ErrorBody
+from commands.store.base import ConcurrencyError, EventStore
+from domain.clock import now_ms
+from domain.errors import DomainError, FieldError
+from ops.metrics import COMMAND_LATENCY
+
+log = logging.getLogger("ledger.handlers")
+MAX_ATTEMPTS = 5
+
+
+def pointer(loc: tuple[int | str, ...]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc) if loc else ""
+
+
+def validation_errors(exc: ValidationError) -> list[FieldError]:
+    return [FieldError(pointer(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
+
+
+def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) -> CommandReply:
+    status, title = CommandReply.STATUS_BY_CODE.get(code, (422, "Rule violated"))
+    return CommandReply(ok=False, error=ErrorBody(
+        code=code, status=status, title=title, detail=detail,
+        errors=[{"path": e.path, "message": e.message} for e in errors or []]))
+
+
+async def dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore) -> CommandReply:
+    started, outcome = time.perf_counter(), "error"
+    try:
+        reply = await _dispatch(name, payload, headers, store)
+        outcome = "ok" if reply.ok else (reply.error.code if reply.error else "error")
+        return reply
+    finally:
+        COMMAND_LATENCY.labels(name, outcome, "handler").observe(time.perf_counter() - started)
+
+
+async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore) -> CommandReply:
+    cls = COMMANDS.get(name)
+    command_id = headers.get("Command-Id", "")
+    if cls is None or cls not in COMMAND_HANDLERS:
+        return error_reply("bad-request", f"unknown command {name}")
+    if not command_id:
+        return error_reply("bad-request", "Command-Id header missing")
+    try:
+        command = cls.model_validate(payload)
+    except ValidationError as exc:
+        return error_reply("invalid-input", "the command is not valid", validation_errors(exc))
+    actor = Actor(headers.get("Actor-Id") or None, frozenset(filter(None, headers.get("Actor-Roles", "").split(","))))
+    for _ in range(MAX_ATTEMPTS):
+        ctx = CommandContext(store, command_id, headers.get("X-Correlation-Id"), actor, now_ms)
+        try:
+            result = await COMMAND_HANDLERS[cls](command, ctx)
+        except ConcurrencyError:
+            continue  # another command changed the stream first: reload and decide again
+        except DomainError as exc:
+            return error_reply(exc.code, exc.detail, exc.errors)
+        last = ctx.appended[-1] if ctx.appended else None
+        position = last.position if last else await store.head()
+        return CommandReply(ok=True, stream_id=last.stream_id if last else None,
+                            version=last.version if last else None, position=position, result=result)
+    return error_reply("conflict", "the resource changed concurrently too often; try again")

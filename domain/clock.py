@@ -1,0 +1,21 @@
+"""Time as the platform writes it: UTC, millisecond precision (what MongoDB keeps), ISO-8601 with `Z` on the wire.
+
+Read models keep times as these strings too: they sort and range-compare like the instants they name, read back the
+same on MongoDB and on the stand-in (whose `$set` of a datetime on an existing document silently stores another
+string format), and are exactly the API's format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def now_ms() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

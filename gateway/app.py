@@ -1,0 +1,61 @@
+"""The HTTP gateway: `create_app()` wires settings, clients, middleware, error handling and controllers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from brokers.nats import make_broker
+from gateway.bus import CommandBus
+from gateway.controllers.health import HealthController
+from gateway.controllers.users import RegistrationController
+from gateway.deps import DEPENDENCIES
+from gateway.docs import openapi_config, swagger_assets_router
+from gateway.middleware import IdempotencyMiddleware, correlation_middleware
+from gateway.problems import handle_exception
+from gateway.readmodels import ReadModels
+from gateway.state import GatewayState
+from ops.settings import GatewaySettings, MongoSettings, NatsSettings, RedisSettings
+
+CONTROLLERS: list[Any] = [HealthController, RegistrationController]
+
+
+def create_app(gateway: GatewaySettings | None = None) -> Litestar:
+    gateway = gateway or GatewaySettings()
+    redis_holder: dict[str, Redis] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        nats, mongo_settings = NatsSettings(), MongoSettings()
+        broker = make_broker(nats.url)
+        await broker.connect()
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_settings.url, tz_aware=True)
+        redis = redis_holder["redis"]
+        db = mongo[mongo_settings.database]
+        app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout),
+                                         ReadModels(db, gateway.read_wait_seconds))
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await mongo.close()
+            await redis.aclose()
+
+    redis_holder["redis"] = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
+    return Litestar(
+        route_handlers=[*CONTROLLERS, swagger_assets_router()],
+        dependencies=DEPENDENCIES,
+        lifespan=[lifespan],
+        middleware=[correlation_middleware,
+                    DefineMiddleware(IdempotencyMiddleware, redis=redis_holder["redis"], ttl=gateway.idempotency_ttl)],
+        exception_handlers={Exception: handle_exception},
+        openapi_config=openapi_config(),
+        request_max_body_size=gateway.max_body_bytes,
+        logging_config=None,
+    )

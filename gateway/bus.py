@@ -1,0 +1,77 @@
+"""The gateway's side of the command bus: send a command over NATS request-reply, map the reply to HTTP.
+
+Every write goes through `execute`, so every write answers with `Ledger-Position` and maps handler errors, time-outs
+and missing handlers the same way."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from typing import Any
+
+from faststream.nats import NatsBroker
+from litestar import Request, Response
+from litestar.serialization import encode_json
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+from brokers.subjects import command_subject
+from commands.messages import CommandReply
+from gateway.problems import AppError, Unavailable
+from ops.logging import correlation_id
+from ops.metrics import COMMAND_LATENCY, NATS_ERRORS
+
+POSITION_HEADER = "Ledger-Position"
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Any:
+    return request.scope.get("state", {}).get("principal")
+
+
+def command_id_for(request: Request[Any, Any, Any], name: str) -> str:
+    """Derived from the Idempotency-Key when there is one, so a retried request is the same command."""
+    seed = request.scope.get("state", {}).get("idempotency_seed")
+    if seed:
+        return hashlib.sha256(f"{seed}:{name}".encode()).hexdigest()[:32]
+    return uuid.uuid4().hex
+
+
+class CommandBus:
+    def __init__(self, broker: NatsBroker, timeout: float) -> None:
+        self.broker, self.timeout = broker, timeout
+
+    async def send(self, request: Request[Any, Any, Any], name: str, payload: dict[str, Any]) -> CommandReply:
+        """Returns the reply of a successful command; raises AppError for a refused one or an unavailable bus."""
+        principal = principal_of(request)
+        headers = {"Command-Id": command_id_for(request, name), "X-Correlation-Id": correlation_id.get() or ""}
+        if principal is not None:
+            headers["Actor-Id"] = principal.user_id
+            headers["Actor-Roles"] = ",".join(sorted(principal.roles))
+        started, outcome = time.perf_counter(), "ok"
+        try:
+            msg = await self.broker.request(payload, command_subject(name), headers=headers, timeout=self.timeout)
+            reply = CommandReply.model_validate(await msg.decode())
+            outcome = "ok" if reply.ok or reply.error is None else reply.error.code
+        except (TimeoutError, NatsTimeout, NoRespondersError) as exc:
+            outcome = "timeout" if not isinstance(exc, NoRespondersError) else "no-responders"
+            NATS_ERRORS.labels("gateway", outcome).inc()
+            raise Unavailable("the command service did not answer in time; retry", headers={"Retry-After": "1"},
+                              code="command-timeout") from exc
+        finally:
+            COMMAND_LATENCY.labels(name, outcome, "gateway").observe(time.perf_counter() - started)
+        if not reply.ok:
+            error = reply.error
+            assert error is not None
+            raise AppError(error.detail, error.errors, status=error.status, title=error.title, code=error.code)
+        return reply
+
+    async def execute(self, request: Request[Any, Any, Any], name: str, payload: dict[str, Any],
+                      status: int = 200) -> Response[bytes]:
+        reply = await self.send(request, name, payload)
+        return json_response(reply.result or {}, status, reply.position)
+
+
+def json_response(body: Any, status: int = 200, position: int | None = None) -> Response[bytes]:
+    headers = {POSITION_HEADER: str(position)} if position is not None else {}
+    return Response(encode_json(body), status_code=status, media_type="application/json", headers=headers)

@@ -1,0 +1,45 @@
+"""The one role-guard mechanism: `guards=[requires(...)]` on a controller or route, from a set of roles.
+
+Authentication (the bearer token) puts a `Principal` into the scope state; a guard only reads it: no principal is
+401, a principal without any of the roles is 403. The route x role matrix test walks every route against these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from gateway.principal import Principal
+from gateway.problems import Forbidden, Unauthorized
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = connection.scope.get("state", {}).get("principal")
+    if principal is None:
+        raise Unauthorized("a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    assert isinstance(principal, Principal)
+    return principal
+
+
+def requires(*roles: str) -> Guard:
+    """Any one of `roles` lets the caller through; no roles means "any signed-in user"."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = current_principal(connection)
+        if allowed and not allowed & principal.roles:
+            raise Forbidden(f"requires one of the roles {', '.join(sorted(allowed))}")
+
+    guard.__name__ = f"requires_{'_'.join(sorted(allowed)).lower() or 'signed_in'}"
+    guard.roles = allowed  # type: ignore[attr-defined]
+    return guard
+
+
+requires_signed_in = requires()
+requires_admin = requires("ADMIN")
+requires_operator = requires("OPERATOR", "ADMIN")
+requires_reader = requires("OPERATOR", "ADMIN", "AUDITOR")

@@ -1,0 +1,132 @@
+"""The one error hierarchy of the gateway and the one place it becomes HTTP: RFC 9457 problem+json bodies
+`{type, title, status, detail, errors?: [{path, message}]}`, where `path` is a JSON pointer into the request body."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.serialization import encode_json
+
+from ops.logging import correlation_id
+
+log = logging.getLogger("ledger.gateway")
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+          409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-failed",
+          429: "too-many-requests", 500: "internal-error", 503: "unavailable"}
+_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Validation failed",
+           429: "Too many requests", 500: "Internal error", 503: "Service unavailable"}
+
+
+class AppError(Exception):
+    """Raise anywhere in the gateway; the handler below renders it. `errors` are `{path, message}` dicts."""
+
+    status = 400
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None, *, status: int | None = None,
+                 title: str | None = None, code: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status or self.status
+        self.detail, self.errors = detail, errors or []
+        self.title = title or _TITLES.get(self.status, "Error")
+        self.code = code or _SLUGS.get(self.status, "error")
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class Unauthorized(AppError):
+    status = 401
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class Unprocessable(AppError):
+    status = 422
+
+
+class TooManyRequests(AppError):
+    status = 429
+
+
+class Unavailable(AppError):
+    status = 503
+
+
+def problem_body(status: int, detail: str, errors: list[dict[str, str]] | None = None, *, title: str | None = None,
+                 code: str | None = None) -> bytes:
+    body: dict[str, Any] = {"type": f"/problems/{code or _SLUGS.get(status, 'error')}",
+                            "title": title or _TITLES.get(status, "Error"), "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return encode_json(body)
+
+
+def problem(status: int, detail: str, errors: list[dict[str, str]] | None = None, *, title: str | None = None,
+            code: str | None = None, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(problem_body(status, detail, errors, title=title, code=code), status_code=status,
+                    media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+async def send_problem(send: Any, status: int, detail: str, errors: list[dict[str, str]] | None = None,
+                       headers: dict[str, str] | None = None) -> None:
+    """The same body straight onto an ASGI `send`, for middleware that answers before routing."""
+    raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode())]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": problem_body(status, detail, errors)})
+
+
+def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc) if loc else ""
+
+
+def _validation_problem(exc: ValidationException) -> Response[bytes]:
+    """Body schema errors are 422 with pointers; bad query or path parameters are 400."""
+    cause = exc.__cause__
+    details = getattr(cause, "errors", None)
+    details = details() if callable(details) else details
+    if isinstance(details, list) and details and all(isinstance(e, dict) and "loc" in e for e in details):
+        errors = [{"path": _pointer(e["loc"]), "message": str(e.get("msg", "invalid"))} for e in details]
+        return problem(422, "the request body breaks the schema", errors)
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [{"path": "/" + str(e.get("key", "")).replace(".", "/"), "message": str(e.get("message", "invalid"))}
+              for e in extra if isinstance(e, dict)]
+    sources = {e.get("source") for e in extra if isinstance(e, dict)}
+    if sources & {"query", "path", "header", "cookie"}:
+        return problem(400, "invalid request parameters", errors)
+    return problem(422, "the request body breaks the schema", errors)
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, AppError):
+        return problem(exc.status, exc.detail, exc.errors, title=exc.title, code=exc.code, headers=exc.headers)
+    if isinstance(exc, ValidationException):
+        return _validation_problem(exc)
+    if isinstance(exc, RequestEntityTooLarge):
+        return problem(413, "the request body is too large")
+    if isinstance(exc, HTTPException):
+        detail = exc.detail
+        if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
+            detail = f"malformed JSON body: {exc.detail}"
+        return problem(exc.status_code, str(detail), headers=dict(exc.headers or {}))
+    correlation_id.set(request.scope.get("state", {}).get("correlation_id"))
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "internal error; the correlation id in the response headers identifies it in the logs")

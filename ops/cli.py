@@ -1,0 +1,66 @@
+"""The one console command, `reward-ledger`, and its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from ops.logging import setup_logging
+from ops.servers import ServerStartError
+from ops.settings import MissingServers
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reward-ledger", description="Event-sourced reward platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="the whole platform on embedded servers (or the *_URL ones)")
+    sub.add_parser("gateway", help="the HTTP gateway alone")
+    sub.add_parser("handlers", help="one command-handler replica (queue group)")
+    sub.add_parser("relay", help="the event relay to JetStream")
+    projectors = sub.add_parser("projectors", help="the projection runners")
+    projectors.add_argument("names", nargs="*", help="only these projections (default: all)")
+    replay = sub.add_parser("replay", help="rebuild projections from the store, then switch to them")
+    replay.add_argument("name", nargs="?", help="the projection to rebuild")
+    replay.add_argument("--all", action="store_true", help="rebuild every projection")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    setup_logging(os.environ.get("PART_NAME", args.command), os.environ.get("LOG_LEVEL", "INFO"))
+    try:
+        return _dispatch(args)
+    except (MissingServers, ServerStartError) as exc:
+        print(f"reward-ledger {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from ops import parts
+
+    match args.command:
+        case "run":
+            from ops.supervisor import run_platform
+
+            return run_platform()
+        case "gateway":
+            parts.run_gateway()
+        case "handlers":
+            asyncio.run(parts.run_handlers())
+        case "relay":
+            asyncio.run(parts.run_relay())
+        case "projectors":
+            asyncio.run(parts.run_projectors(args.names))
+        case "replay":
+            from ops.replay_cli import replay_main
+
+            return asyncio.run(replay_main(args.name, args.all))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The platform's parts, each a separate process: `reward-ledger gateway|handlers|relay|projectors`.
+
+Each part is an async context manager (also used in-process by the integration tests), and a `run_*` entry point
+that keeps it up until SIGTERM/SIGINT and then stops its clients cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+
+from prometheus_client import start_http_server
+from pymongo import AsyncMongoClient
+
+from brokers.nats import ensure_event_stream, make_broker
+from brokers.relay import Relay
+from brokers.subjects import APPENDED
+from commands.service import HandlerService
+from commands.store.mongo import MongoEventStore
+from ops.settings import GatewaySettings, MetricsSettings, MongoSettings, NatsSettings
+from projections.registry import all_projections
+from projections.runner import ProjectionRunner
+
+log = logging.getLogger("ledger.parts")
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def _serve_metrics() -> None:
+    if port := MetricsSettings().port:
+        start_http_server(port, addr="127.0.0.1")
+
+
+@contextlib.asynccontextmanager
+async def handlers_running() -> AsyncIterator[HandlerService]:
+    service = HandlerService(NatsSettings(), MongoSettings())
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+@contextlib.asynccontextmanager
+async def catch_up_running(projections: list[str] | None = None, relay: bool = False) -> AsyncIterator[None]:
+    """Projection runners (all, or the named ones; [] for none) and optionally the relay, each woken by the
+    APPENDED nudge and polling when idle."""
+    nats, mongo = NatsSettings(), MongoSettings()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
+    db = client[mongo.database]
+    store = MongoEventStore(db)
+    broker = make_broker(nats.url)
+    chosen = [p for n, p in all_projections().items() if projections is None or n in projections]
+    workers: list[Any] = [ProjectionRunner(db, store, p) for p in chosen]
+    if relay:
+        workers.append(Relay(db, store, broker, nats.stream))
+    wakes = [asyncio.Event() for _ in workers]
+
+    @broker.subscriber(APPENDED)
+    async def nudged() -> None:
+        for wake in wakes:
+            wake.set()
+
+    await broker.start()
+    if relay:
+        await ensure_event_stream(broker, nats.stream)
+    tasks = [asyncio.create_task(w.run_forever(e)) for w, e in zip(workers, wakes, strict=True)]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await broker.stop()
+        await client.close()
+
+
+async def run_handlers() -> None:
+    _serve_metrics()
+    async with handlers_running():
+        log.info("command handlers ready")
+        await _until_signalled()
+
+
+async def run_projectors(names: list[str] | None = None) -> None:
+    _serve_metrics()
+    async with catch_up_running(names or None):
+        log.info("projectors ready: %s", ", ".join(names or all_projections()))
+        await _until_signalled()
+
+
+async def run_relay() -> None:
+    _serve_metrics()
+    async with catch_up_running([], relay=True):
+        log.info("relay ready, publishing to stream %s", NatsSettings().stream)
+        await _until_signalled()
+
+
+def run_gateway() -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+
+    settings = GatewaySettings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)

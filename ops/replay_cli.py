@@ -1,0 +1,43 @@
+"""`reward-ledger replay NAME|--all`: rebuild read models aside and switch to them, with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from tqdm import tqdm
+
+from commands.store.mongo import MongoEventStore
+from ops.settings import MongoSettings
+from projections.registry import all_projections
+from projections.replay import replay
+
+
+async def replay_main(name: str | None, everything: bool) -> int:
+    projections = all_projections()
+    if everything == bool(name):
+        print("reward-ledger replay: name one projection or pass --all; projections: "
+              + ", ".join(sorted(projections)), file=sys.stderr)
+        return 2
+    if name and name not in projections:
+        print(f"reward-ledger replay: unknown projection {name!r}; projections: {', '.join(sorted(projections))}",
+              file=sys.stderr)
+        return 2
+    settings = MongoSettings()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True)
+    db = client[settings.database]
+    store = MongoEventStore(db)
+    try:
+        for projection in [projections[name]] if name else list(projections.values()):
+            with tqdm(desc=f"replay {projection.name}", unit="ev", file=sys.stderr) as bar:
+                def progress(done: int, total: int, bar: Any = bar) -> None:
+                    bar.total = total
+                    bar.n = done
+                    bar.refresh()
+
+                collection, position = await replay(db, store, projection, progress)
+            print(f"{projection.name}: switched to {collection} at position {position}")
+    finally:
+        await client.close()
+    return 0

@@ -1,0 +1,132 @@
+"""`reward-ledger run`: start the embedded servers (unless *_URL name external ones), then every part as its own
+process; restart a part that dies (with back-off, logged); on Ctrl-C/SIGTERM stop parts, then servers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ops.servers import Servers, ServerStartError, _die_with_parent, free_port, start_mongo, start_nats, start_valkey
+from ops.servers import stop_process as stop_child
+from ops.settings import GatewaySettings, data_dir, run_file
+
+log = logging.getLogger("ledger.run")
+#: (name, argv after `reward-ledger`); two handler replicas share the queue group, as in compose.
+PARTS = [("handlers-1", ["handlers"]), ("handlers-2", ["handlers"]), ("projectors", ["projectors"]),
+         ("relay", ["relay"]), ("gateway", ["gateway"])]
+MAX_BACKOFF = 10.0
+
+
+@dataclass
+class Part:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+    started_at: float = field(default=0.0)
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", "ops.cli", *self.argv], env=self.env,
+                                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                            preexec_fn=_die_with_parent)
+        self.started_at = time.monotonic()
+
+
+def _servers(base: Path) -> tuple[dict[str, str], list[object]]:
+    """URLs of the servers to use: those named in the environment, and embedded ones for the rest."""
+    urls: dict[str, str] = {}
+    started: list[object] = []
+    starters = {"NATS_URL": lambda: start_nats(base / "nats"), "MONGO_URL": lambda: start_mongo(base / "mongo"),
+                "REDIS_URL": lambda: start_valkey(base / "redis")}
+    for name, start in starters.items():
+        if os.environ.get(name):
+            urls[name] = os.environ[name]
+            continue
+        server = start()
+        started.append(server)
+        urls[name] = server.url
+    return urls, started
+
+
+def run_platform() -> int:
+    base = data_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        urls, started = _servers(base / "servers")
+    except ServerStartError as exc:
+        print(f"reward-ledger run: {exc}", file=sys.stderr)
+        return 1
+    gateway = GatewaySettings()
+    logs = base / "logs"
+    logs.mkdir(exist_ok=True)
+    parts = []
+    for name, argv in PARTS:
+        metrics = free_port() if name != "gateway" else 0
+        env = {**os.environ, **urls, "METRICS_PORT": str(metrics), "DATA_DIR": str(base), "PART_NAME": name}
+        parts.append(Part(name, argv, env, logs / f"{name}.log"))
+    run_file().write_text(json.dumps({
+        "pid": os.getpid(), "servers": urls, "gateway": f"http://{gateway.host}:{gateway.port}",
+        "metrics": {p.name: f"http://127.0.0.1:{p.env['METRICS_PORT']}/metrics" for p in parts if p.name != "gateway"},
+    }, indent=2))
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for part in parts:
+        part.start()
+    print(f"Reward Ledger is up: gateway http://{gateway.host}:{gateway.port} (docs /docs, metrics /metrics)")
+    for key, url in urls.items():
+        print(f"  {key}={url}")
+    print(f"  logs in {logs}; Ctrl-C stops everything", flush=True)
+    try:
+        while not stopping:
+            _watch(parts)
+            time.sleep(0.2)
+    finally:
+        for part in parts:
+            if part.process:
+                part.process.send_signal(signal.SIGTERM)
+        for part in parts:
+            if part.process:
+                stop_child(part.process, timeout=10)
+        for server in started:
+            server.stop()  # type: ignore[attr-defined]
+        run_file().unlink(missing_ok=True)
+        print("Reward Ledger stopped.", flush=True)
+    return 0
+
+
+def _watch(parts: list[Part]) -> None:
+    now = time.monotonic()
+    for part in parts:
+        if part.process is None or part.process.poll() is None:
+            continue
+        if part.next_start == 0.0:
+            code = part.process.returncode
+            uptime = now - part.started_at
+            part.restarts = 0 if uptime > 30 else part.restarts + 1
+            delay = min(MAX_BACKOFF, 0.5 * 2 ** part.restarts)
+            part.next_start = now + delay
+            log.warning("part %s exited with %s; restarting in %.1fs (log: %s)", part.name, code, delay, part.log_path)
+            print(f"part {part.name} exited with {code}; restarting in {delay:.1f}s", file=sys.stderr, flush=True)
+        elif now >= part.next_start:
+            part.next_start = 0.0
+            part.start()
+
+
+__all__ = ["Servers", "run_platform"]

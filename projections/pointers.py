@@ -1,0 +1,61 @@
+"""Pointer documents: for each projection, the collection that is live and the position it has folded.
+
+Replay builds a new collection aside and then switches the pointer (the stand-in's renameCollection is unsafe),
+so the checkpoint and the collection it describes always change together, in one document."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from domain.clock import iso
+
+POINTERS = "projection_pointers"
+
+
+@dataclass(frozen=True)
+class Pointer:
+    name: str
+    collection: str
+    position: int
+
+
+def new_collection_name(name: str) -> str:
+    return f"rm_{name}_{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+
+
+async def load_pointer(db: AsyncDatabase[dict[str, Any]], name: str) -> Pointer:
+    """The live pointer of `name`, created (at position 0, on a fresh collection) the first time."""
+    doc = await db[POINTERS].find_one({"_id": name})
+    if doc is None:
+        with contextlib.suppress(DuplicateKeyError):  # another process may create it first
+            await db[POINTERS].insert_one({"_id": name, "collection": new_collection_name(name), "position": 0})
+        doc = await db[POINTERS].find_one({"_id": name})
+    assert doc is not None
+    return Pointer(name, doc["collection"], int(doc["position"]))
+
+
+async def advance(db: AsyncDatabase[dict[str, Any]], ptr: Pointer, position: int, extra: dict[str, Any]) -> bool:
+    """Move the checkpoint forward; False when the pointer was switched (or moved) by someone else meanwhile."""
+    result = await db[POINTERS].update_one(
+        {"_id": ptr.name, "collection": ptr.collection, "position": ptr.position},
+        {"$set": {"position": position, **extra}})
+    return result.modified_count == 1
+
+
+async def switch(db: AsyncDatabase[dict[str, Any]], old: Pointer, collection: str, position: int) -> bool:
+    """Point `old.name` at `collection` folded up to `position`, if the live pointer has not moved past it."""
+    result = await db[POINTERS].update_one(
+        {"_id": old.name, "collection": old.collection, "position": {"$lte": position}},
+        {"$set": {"collection": collection, "position": position, "switchedAt": iso(datetime.now(UTC))}})
+    return result.modified_count == 1
+
+
+async def positions(db: AsyncDatabase[dict[str, Any]], names: list[str]) -> dict[str, int]:
+    docs = db[POINTERS].find({"_id": {"$in": names}}, {"position": 1})
+    return {d["_id"]: int(d["position"]) async for d in docs}

@@ -1,0 +1,32 @@
+"""Users read model: lookups by id and email, and the user listing behind dashboards."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from domain.events import RecordedEvent
+from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged
+from projections.base import Collection, Projection, fold, iso
+
+
+class UsersProjection(Projection):
+    name: ClassVar[str] = "users"
+    handles: ClassVar[frozenset[str]] = frozenset({"UserRegistered", "UserRolesChanged", "UserLoggedIn"})
+    indexes = (("email", True), ("createdAt", False))
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        e = event.event
+        match e:
+            case UserRegistered():
+                await fold(coll, e.user_id, event.position, {"$set": {
+                    "email": e.email, "roles": [str(r) for r in e.roles], "createdAt": iso(e.registered_at),
+                    "lastLoginAt": None}})
+            case UserRolesChanged():
+                await fold(coll, e.user_id, event.position, {"$set": {"roles": [str(r) for r in e.roles]}})
+            case UserLoggedIn():
+                await fold(coll, e.user_id, event.position, {"$set": {"lastLoginAt": iso(e.logged_in_at)}})
+
+
+def user_doc_to_json(doc: dict[str, object]) -> dict[str, object]:
+    return {"id": doc["_id"], "email": doc["email"], "roles": doc["roles"], "createdAt": doc.get("createdAt"),
+            "lastLoginAt": doc.get("lastLoginAt")}
