@@ -1,43 +1,25 @@
-"""Use cases: one `async def verb_noun(command, ctx)` each, load - decide - append, registered in COMMAND_HANDLERS.
-
-A handler returns the JSON result for the caller; the dispatcher adds stream version and position."""
+"""The command -> handler map. Each bounded context keeps its commands and use cases in its own module
+(`identity.py`, ...): one `async def verb_noun(command, ctx)` per use case - load, decide, append - returning the
+JSON result for the caller; the dispatcher adds stream version and position."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from commands.context import CommandContext
-from commands.messages import Command, Ping, RegisterUser
-from commands.passwords import hash_password
-from domain.clock import iso
-from domain.user import User, email_claim, validate_registration
+from commands.identity import IDENTITY_HANDLERS
+from commands.messages import Command, Ping
 
 Handler = Callable[[Any, CommandContext], Awaitable[dict[str, Any]]]
 
 
-def user_view(user: User) -> dict[str, Any]:
-    """The public shape of a user (SPEC: never a password or hash)."""
-    return {"id": user.id, "email": user.email, "roles": [str(r) for r in user.roles],
-            "createdAt": iso(user.registered_at), "lastLoginAt": iso(user.last_login_at)}
-
-
-async def register_user(command: RegisterUser, ctx: CommandContext) -> dict[str, Any]:
-    validate_registration(command.email, command.password)
-    user = User(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{ctx.command_id}").hex)
-    user.register(command.email, await hash_password(command.password), ctx.clock())
-    result = await ctx.save(user, claim=email_claim(command.email))
-    if result and result.duplicate:  # a retried command: answer with what was stored the first time
-        user = await ctx.load(User, user.id)
-    return user_view(user)
-
-
 async def ping(command: Ping, ctx: CommandContext) -> dict[str, Any]:
+    """Does nothing: the bus round-trip benchmark sends it."""
     return {}
 
 
 COMMAND_HANDLERS: dict[type[Command], Handler] = {
-    RegisterUser: register_user,
     Ping: ping,
+    **IDENTITY_HANDLERS,
 }

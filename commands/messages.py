@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 COMMANDS: dict[str, type[Command]] = {}
@@ -22,11 +22,6 @@ class Command(BaseModel):
     @classmethod
     def name(cls) -> str:
         return cls.__name__
-
-
-class RegisterUser(Command):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
 
 
 class Ping(Command):

@@ -27,6 +27,7 @@ from ops.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
 COMMITS = "commits"
 MAX_GROUP = 256
 MAX_RETRIES = 1000
+MAX_KNOWN_ENDS = 100_000
 
 
 @dataclass
@@ -49,6 +50,7 @@ class MongoEventStore:
         self._tail: int | None = None
         self._writer: asyncio.Task[None] | None = None
         self._on_appended = on_appended
+        self._ends: dict[str, int] = {}  # stream -> a version one of its stored commits ends at
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index("position", unique=True)
@@ -94,6 +96,7 @@ class MongoEventStore:
 
     async def _write(self, pending: list[_Pending]) -> None:
         for _ in range(MAX_RETRIES):
+            pending = await self._refuse_unknown_versions(pending)
             if not pending:
                 return
             if self._tail is None:
@@ -106,6 +109,7 @@ class MongoEventStore:
             except BulkWriteError as exc:
                 stored = int(exc.details.get("nInserted", 0))
             for p, doc in zip(pending[:stored], docs[:stored], strict=True):
+                self._known_end(doc["stream"], doc["version"] + len(doc["events"]) - 1)
                 self._done(p, result_of(doc, duplicate=False))
             if stored:
                 self._tail = docs[stored - 1]["last"]
@@ -123,9 +127,44 @@ class MongoEventStore:
                 pending = pending[stored:]
             except (ClaimTaken, ConcurrencyError) as exc:
                 APPEND_CONFLICTS.labels("claim" if isinstance(exc, ClaimTaken) else "version").inc()
-                refused.future.set_exception(exc)
+                if not refused.future.done():  # its caller may have been cancelled meanwhile
+                    refused.future.set_exception(exc)
                 pending = pending[stored + 1:]
         raise RuntimeError("event store append retried too often")
+
+    async def _refuse_unknown_versions(self, pending: list[_Pending]) -> list[_Pending]:
+        """Refuse commits whose expected version no commit of the stream ended at (inside a multi-event commit, or
+        past the stream's end): the (stream, version) index sees only each commit's first version, so it would let
+        them in. Versions this process has written or read need no query; nor does one ended by an earlier commit
+        of this group (if that one is refused at insert, the next round asks again)."""
+        unknown = {id(p): p.commit for p in pending if p.commit.expected_version and
+                   self._ends.get(p.commit.stream_id) != p.commit.expected_version}
+        if not unknown:
+            return pending
+        found = await asyncio.gather(*(self._ends_at(c.stream_id, c.expected_version) for c in unknown.values()))
+        ends = {(c.stream_id, c.expected_version) for c, ok in zip(unknown.values(), found, strict=True) if ok}
+        kept = []
+        for p in pending:
+            c = p.commit
+            if id(p) in unknown and (c.stream_id, c.expected_version) not in ends:
+                APPEND_CONFLICTS.labels("version").inc()
+                if not p.future.done():
+                    p.future.set_exception(ConcurrencyError(c.stream_id, c.expected_version))
+                continue
+            ends.add((c.stream_id, c.expected_version + len(p.events)))
+            kept.append(p)
+        return kept
+
+    async def _ends_at(self, stream_id: str, version: int) -> bool:
+        """Does a stored commit of the stream end at `version`? (Commits of a stream follow each other.)"""
+        doc = await self._commits.find_one({"stream": stream_id, "version": {"$lte": version}},
+                                           sort=[("version", DESCENDING)])
+        return doc is not None and doc["version"] + len(doc["events"]) - 1 == version
+
+    def _known_end(self, stream_id: str, version: int) -> None:
+        if len(self._ends) >= MAX_KNOWN_ENDS:
+            self._ends.clear()
+        self._ends[stream_id] = version
 
     def _done(self, p: _Pending, result: AppendResult) -> None:
         APPEND_LATENCY.observe(time.perf_counter() - p.started)
@@ -146,7 +185,10 @@ class MongoEventStore:
 
     async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
         cursor = self._commits.find({"stream": stream_id}).sort("version", ASCENDING)
-        return [e async for doc in cursor for e in commit_to_events(doc)]
+        events = [e async for doc in cursor for e in commit_to_events(doc)]
+        if events:
+            self._known_end(stream_id, events[-1].version)
+        return events
 
     async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
         cursor = self._commits.find({"last": {"$gte": from_position}}).sort("last", ASCENDING).limit(limit)
