@@ -1,0 +1,46 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+# uv is bootstrapped into .tools/ when it is not on PATH; dependencies come from requirements.lock (hashes pinned).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck check lock bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	$(UV) venv --quiet --allow-existing --python 3.11 $(VENV) || $(UV) venv --quiet --allow-existing $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the whole platform on embedded servers (Ctrl-C stops everything)
+	$(BIN)/reward-ledger run
+
+test: install  ## the full test suite; starts the servers it needs
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+
+bench: install
+	$(BIN)/python -m ops.bench.store_bench
+	$(BIN)/python -m ops.bench.e2e_bench
+
+clean:
+	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache
