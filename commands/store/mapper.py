@@ -3,14 +3,27 @@ current shape. Register an upcaster as `UPCASTERS[("TypeName", 1)] = fn` turning
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import domain
 from domain.events import EVENT_TYPES, DomainEvent, RecordedEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def _load_domain_events() -> None:
+    """Import every domain module so each event class registers itself: a reader (the relay, replay, a test)
+    must decode every stored type without having imported the aggregates that wrote it."""
+    for module in pkgutil.iter_modules(domain.__path__):
+        importlib.import_module(f"domain.{module.name}")
+
+
+_load_domain_events()
 
 
 class UnknownEventType(LookupError):
