@@ -1,0 +1,49 @@
+"""What a client sees when a part of the platform is missing: a 503 problem with Retry-After, never a hang."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from ops.servers import free_port
+from ops.settings import GatewaySettings
+
+pytestmark = pytest.mark.integration
+
+
+async def _client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+
+
+async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypatch):
+    monkeypatch.setenv("HANDLER_QUEUE", "nobody-listens")
+    monkeypatch.setenv("COMMAND_TIMEOUT", "0.5")
+    app = create_app(GatewaySettings())
+    async with app.lifespan(), await _client(app) as client:
+        response = await client.post("/auth/users", json={"email": "a@example.com", "password": "correct-horse-9"})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["Retry-After"] == "1"
+
+
+async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    app = create_app(GatewaySettings())
+    async with app.lifespan(), await _client(app) as client:
+        response = await client.get("/health/ready")
+        live = await client.get("/health/live")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"nats": "ok", "store": "ok", "redis": "down"}
+    assert live.status_code == 200
+
+
+async def test_read_your_writes_times_out_with_503(server_env, monkeypatch, mongo_db):
+    monkeypatch.setenv("READ_WAIT_SECONDS", "0.3")
+    app = create_app(GatewaySettings())
+    async with app.lifespan():
+        from gateway.problems import Unavailable
+
+        with pytest.raises(Unavailable) as caught:
+            await app.state.gateway.read_models.collection("users", min_position=10)
+        assert caught.value.headers["Retry-After"] == "1"
