@@ -1,0 +1,19 @@
+"""Benchmark-only: a command-handler process whose store is the in-memory recorder, to show how much of an
+end-to-end limit is the MongoDB stand-in. Never used by the platform itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from commands.store.memory import MemoryEventStore
+from ops.parts import _until_signalled, handlers_running
+
+
+async def main() -> None:
+    async with handlers_running() as service:
+        service.store = MemoryEventStore()  # type: ignore[assignment]
+        await _until_signalled()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
