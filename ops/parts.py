@@ -36,8 +36,9 @@ async def _until_signalled() -> None:
 
 
 def _serve_metrics() -> None:
-    if port := MetricsSettings().port:
-        start_http_server(port, addr="127.0.0.1")
+    settings = MetricsSettings()
+    if settings.port:
+        start_http_server(settings.port, addr=settings.host)
 
 
 @contextlib.asynccontextmanager

@@ -82,3 +82,34 @@ class GatewaySettings:
 class MetricsSettings:
     #: `METRICS_PORT`: port for /metrics of the non-HTTP parts (handlers, relay, projectors); 0 = off.
     port: int = field(default_factory=lambda: int(_env("METRICS_PORT", "0")))
+    #: `METRICS_HOST`: address that /metrics listens on (0.0.0.0 in containers).
+    host: str = field(default_factory=lambda: _env("METRICS_HOST", "127.0.0.1"))
+
+
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "true" if default else "false").strip().lower() not in {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    #: `JWT_ISSUER` / `JWT_AUDIENCE`: the `iss` and `aud` every access token carries and every verifier demands.
+    issuer: str = field(default_factory=lambda: _env("JWT_ISSUER", "reward-ledger"))
+    audience: str = field(default_factory=lambda: _env("JWT_AUDIENCE", "reward-ledger-api"))
+    #: `JWT_PRIVATE_KEY_PATH`: Ed25519 signing key (PEM, PKCS#8); default DATA_DIR/keys/jwt-ed25519.pem, created on
+    #: first run. Gateways that must accept each other's tokens share this file.
+    private_key_path: Path = field(default_factory=lambda: Path(
+        _env("JWT_PRIVATE_KEY_PATH", "") or data_dir() / "keys" / "jwt-ed25519.pem"))
+    #: `ACCESS_TOKEN_TTL_SECONDS`: lifetime of an access token; short, as it cannot be revoked.
+    access_ttl: int = field(default_factory=lambda: int(_env("ACCESS_TOKEN_TTL_SECONDS", "900")))
+    #: `REFRESH_TOKEN_TTL_SECONDS`: an unused session (refresh-token family) ends after this long.
+    refresh_ttl: int = field(default_factory=lambda: int(_env("REFRESH_TOKEN_TTL_SECONDS", str(14 * 24 * 3600))))
+    #: `COOKIE_SECURE`: send the refresh cookie with `Secure`; `false` only for plain-HTTP local runs.
+    cookie_secure: bool = field(default_factory=lambda: _flag("COOKIE_SECURE", True))
+    #: `SERVICE_TOKEN`: shared secret for service-to-service calls (game servers); empty = none accepted.
+    service_token: str = field(default_factory=lambda: _env("SERVICE_TOKEN", ""))
+    #: `LOGIN_MAX_FAILURES_ACCOUNT` / `LOGIN_MAX_FAILURES_ADDRESS`: failed logins allowed per window for one email
+    #: and for one client address (higher: many users may share an address) before 429.
+    max_failures_account: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_ACCOUNT", "5")))
+    max_failures_address: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_ADDRESS", "20")))
+    #: `LOGIN_FAILURE_WINDOW_SECONDS`: the window those counts run over, from the first failure.
+    failure_window: int = field(default_factory=lambda: int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900")))
