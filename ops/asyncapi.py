@@ -13,7 +13,7 @@ from commands.messages import CommandReply
 from commands.store import mapper  # noqa: F401  (imports every domain module, so every event type is registered)
 from domain.events import EVENT_TYPES
 
-ENVELOPE = {
+ENVELOPE: dict[str, Any] = {
     "type": "object",
     "required": ["eventId", "streamId", "version", "position", "type", "schemaVersion", "occurredAt", "data"],
     "properties": {
@@ -33,11 +33,11 @@ ENVELOPE = {
 def build() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for cls in sorted(COMMAND_HANDLERS, key=lambda c: c.name()):
-        name = cls.name()
+    for command in sorted(COMMAND_HANDLERS, key=lambda c: c.name()):
+        name = command.name()
         channels[f"cmd{name}"] = {
             "address": command_subject(name),
-            "messages": {name: {"payload": cls.model_json_schema(by_alias=True),
+            "messages": {name: {"payload": command.model_json_schema(by_alias=True),
                                 "headers": {"type": "object", "properties": {
                                     "Command-Id": {"type": "string"}, "X-Correlation-Id": {"type": "string"},
                                     "Actor-Id": {"type": "string"}, "Actor-Roles": {"type": "string"}}}}},
