@@ -32,7 +32,7 @@ async def test_killing_a_handler_mid_run_loses_and_duplicates_nothing(part_env, 
     spawn(["gateway"], part_env)
     base = f"http://127.0.0.1:{part_env['GATEWAY_PORT']}"
     await asyncio.to_thread(wait_ready, base)
-    done = 0
+    done, quarter_done = 0, asyncio.Event()
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
         semaphore = asyncio.Semaphore(8)
 
@@ -41,11 +41,12 @@ async def test_killing_a_handler_mid_run_loses_and_duplicates_nothing(part_env, 
             async with semaphore:
                 response = await register_with_retries(client, i)
                 done += 1
+                if done >= USERS // 4:
+                    quarter_done.set()
                 return response
 
         tasks = [asyncio.create_task(one(i)) for i in range(USERS)]
-        while done < USERS // 4:
-            await asyncio.sleep(0.01)
+        await quarter_done.wait()
         first.send_signal(signal.SIGKILL)  # mid-run, with commands in flight
         await asyncio.sleep(0.5)
         spawn(["handlers"], part_env, "handlers-a-restarted")

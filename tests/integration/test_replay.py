@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -88,21 +89,23 @@ async def test_replayed_projection_equals_live_projection(mongo_db, histories, c
         await mongo_db.client.drop_database(db.name)
 
 
+def replay_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ops.cli", "replay", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
 async def test_replay_cli_rebuilds_and_reports(server_env, mongo_db):
     store = MongoEventStore(mongo_db)
     await store.ensure_indexes()
     await append_all(store, [[1, [Role.ADMIN]], [2]], chunk=2)
     env = {**os.environ, **server_env}
-    done = subprocess.run([sys.executable, "-m", "ops.cli", "replay", "users"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = await asyncio.to_thread(replay_cli, env, "users")
     assert done.returncode == 0, done.stderr
     assert "users: switched to rm_users_" in done.stdout and "at position 5" in done.stdout
     assert "replay users" in done.stderr  # the progress bar
     users = await snapshot(mongo_db, "users")
     assert [(u["_id"], u["roles"]) for u in users] == [("u0", ["ADMIN"]), ("u1", ["USER"])]
-    unknown = subprocess.run([sys.executable, "-m", "ops.cli", "replay", "nope"], env=env, capture_output=True,
-                             text=True, timeout=60)
+    unknown = await asyncio.to_thread(replay_cli, env, "nope")
     assert unknown.returncode == 2 and "unknown projection" in unknown.stderr
-    everything = subprocess.run([sys.executable, "-m", "ops.cli", "replay", "--all"], env=env, capture_output=True,
-                                text=True, timeout=60)
+    everything = await asyncio.to_thread(replay_cli, env, "--all")
     assert everything.returncode == 0, everything.stderr
