@@ -17,6 +17,7 @@ from brokers.subjects import APPENDED, command_subject
 from commands.dispatch import dispatch, error_reply
 from commands.handlers import COMMAND_HANDLERS
 from commands.store.mongo import MongoEventStore
+from ops.logging import correlation_id
 from ops.settings import MongoSettings, NatsSettings
 
 log = logging.getLogger("ledger.handlers")
@@ -50,7 +51,12 @@ class HandlerService:
                 payload = json.loads(msg.body or b"{}")
             except ValueError:
                 return error_reply("bad-request", "command body is not JSON").model_dump(mode="json", by_alias=True)
-            reply = await dispatch(name, payload, msg.headers or {}, self.store)
+            headers = msg.headers or {}
+            token = correlation_id.set(headers.get("X-Correlation-Id") or None)  # every log line of this command
+            try:
+                reply = await dispatch(name, payload, headers, self.store)
+            finally:
+                correlation_id.reset(token)
             return reply.model_dump(mode="json", by_alias=True, exclude_none=True)
 
         handle.__name__ = f"handle_{name}"

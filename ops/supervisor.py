@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -59,15 +60,29 @@ def _servers(base: Path) -> tuple[dict[str, str], list[object]]:
     return urls, started
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def run_platform() -> int:
     base = data_dir()
     base.mkdir(parents=True, exist_ok=True)
+    gateway = GatewaySettings()
+    if not _port_free(gateway.host, gateway.port):
+        print(f"reward-ledger run: port {gateway.port} on {gateway.host} is taken; set GATEWAY_PORT to a free one",
+              file=sys.stderr)
+        return 1
     try:
         urls, started = _servers(base / "servers")
     except ServerStartError as exc:
         print(f"reward-ledger run: {exc}", file=sys.stderr)
         return 1
-    gateway = GatewaySettings()
     logs = base / "logs"
     logs.mkdir(exist_ok=True)
     parts = []
