@@ -72,6 +72,11 @@ class EventStore(Protocol):
         """The highest stored position, 0 when empty."""
         ...
 
+    async def stream_of_claim(self, claim: str) -> str | None:
+        """The stream whose commit holds `claim` (e.g. the User stream of an email), None if unclaimed. Reads the
+        store itself, so it sees a claim the moment its commit is stored (login right after registration)."""
+        ...
+
 
 def new_event_ids(count: int) -> list[str]:
     return [uuid.uuid4().hex for _ in range(count)]

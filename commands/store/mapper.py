@@ -50,14 +50,15 @@ def _utc(value: datetime) -> datetime:
 
 
 def commit_to_events(commit: dict[str, Any]) -> list[RecordedEvent]:
-    """Expand one stored commit document into its recorded events, positions and versions assigned in order."""
+    """Expand one stored commit document into its recorded events, positions and versions assigned in order.
+    The envelope's schema version is the one the (upcast) payload now has."""
     out = []
     for offset, doc in enumerate(commit["events"]):
         data = upcast(doc["type"], doc["schema"], doc["data"])
         event = EVENT_TYPES[doc["type"]].model_validate(data)
         out.append(RecordedEvent(
             event_id=doc["id"], stream_id=commit["stream"], version=commit["version"] + offset,
-            position=commit["position"] + offset, type=doc["type"], schema_version=doc["schema"],
+            position=commit["position"] + offset, type=doc["type"], schema_version=event.SCHEMA_VERSION,
             occurred_at=_utc(commit["at"]), actor=commit.get("actor"), correlation_id=commit.get("correlationId"),
             causation_id=commit.get("causationId"), event=event))
     return out

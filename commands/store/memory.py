@@ -62,3 +62,6 @@ class MemoryEventStore:
 
     async def head(self) -> int:
         return self._commits[-1]["last"] if self._commits else 0
+
+    async def stream_of_claim(self, claim: str) -> str | None:
+        return next((str(doc["stream"]) for doc in self._commits if doc["claim"] == claim), None)

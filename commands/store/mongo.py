@@ -197,3 +197,7 @@ class MongoEventStore:
     async def head(self) -> int:
         doc = await self._commits.find_one({}, {"last": 1}, sort=[("last", DESCENDING)])
         return int(doc["last"]) if doc else 0
+
+    async def stream_of_claim(self, claim: str) -> str | None:
+        doc = await self._commits.find_one({"claim": claim}, {"stream": 1})
+        return str(doc["stream"]) if doc else None
