@@ -40,6 +40,7 @@ lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
 
 bench: install
 	$(BIN)/python -m ops.bench.store_bench
+	$(BIN)/python -m ops.bench.auth_bench
 	$(BIN)/python -m ops.bench.e2e_bench
 
 clean:

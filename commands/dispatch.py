@@ -12,8 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from commands.context import Actor, CommandContext
-from commands.handlers import COMMAND_HANDLERS
-from commands.messages import COMMANDS, CommandReply, ErrorBody
+from commands.handlers import COMMAND_HANDLERS, Handler
+from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
 from domain.clock import now_ms
 from domain.errors import DomainError, FieldError
@@ -38,20 +38,23 @@ def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) 
         errors=[{"path": e.path, "message": e.message} for e in errors or []]))
 
 
-async def dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore) -> CommandReply:
+async def dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore,
+                   handlers: Mapping[type[Command], Handler] = COMMAND_HANDLERS) -> CommandReply:
+    """`handlers` is the NATS-facing map unless a caller in-process (the admin CLI) brings its own."""
     started, outcome = time.perf_counter(), "error"
     try:
-        reply = await _dispatch(name, payload, headers, store)
+        reply = await _dispatch(name, payload, headers, store, handlers)
         outcome = "ok" if reply.ok else (reply.error.code if reply.error else "error")
         return reply
     finally:
         COMMAND_LATENCY.labels(name, outcome, "handler").observe(time.perf_counter() - started)
 
 
-async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore) -> CommandReply:
+async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore,
+                    handlers: Mapping[type[Command], Handler]) -> CommandReply:
     cls = COMMANDS.get(name)
     command_id = headers.get("Command-Id", "")
-    if cls is None or cls not in COMMAND_HANDLERS:
+    if cls is None or cls not in handlers:
         return error_reply("bad-request", f"unknown command {name}")
     if not command_id:
         return error_reply("bad-request", "Command-Id header missing")
@@ -63,7 +66,7 @@ async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: 
     for _ in range(MAX_ATTEMPTS):
         ctx = CommandContext(store, command_id, headers.get("X-Correlation-Id"), actor, now_ms)
         try:
-            result = await COMMAND_HANDLERS[cls](command, ctx)
+            result = await handlers[cls](command, ctx)
         except ConcurrencyError:
             continue  # another command changed the stream first: reload and decide again
         except DomainError as exc:

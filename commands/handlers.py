@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from commands.activities import ACTIVITY_HANDLERS
 from commands.context import CommandContext
 from commands.identity import IDENTITY_HANDLERS
 from commands.messages import Command, Ping
+from commands.promotions import PROMOTION_HANDLERS
+from commands.rewards import REWARD_HANDLERS
 
 Handler = Callable[[Any, CommandContext], Awaitable[dict[str, Any]]]
 
@@ -22,4 +25,7 @@ async def ping(command: Ping, ctx: CommandContext) -> dict[str, Any]:
 COMMAND_HANDLERS: dict[type[Command], Handler] = {
     Ping: ping,
     **IDENTITY_HANDLERS,
+    **PROMOTION_HANDLERS,
+    **REWARD_HANDLERS,
+    **ACTIVITY_HANDLERS,
 }

@@ -1,4 +1,7 @@
-"""Identity use cases: registration (and, with the identity issue, login and roles)."""
+"""Identity use cases: registration, login, role changes, session refresh, and the CLI's admin bootstrap.
+
+Login and refresh read the User stream itself (found through the email claim), never the users read model: a user
+can log in the moment registration returns, and a refresh sees a role change the moment it is stored."""
 
 from __future__ import annotations
 
@@ -9,12 +12,43 @@ from pydantic import Field
 
 from commands.context import CommandContext
 from commands.messages import Command
-from commands.passwords import hash_password
+from commands.passwords import hash_password, verify_password
+from commands.store.base import ClaimTaken, ConcurrencyError
 from domain.clock import iso
-from domain.user import User, email_claim, validate_registration
+from domain.errors import Conflict, Forbidden, NotFound, Unauthorized
+from domain.user import Role, User, email_claim, validate_registration
+
+INVALID_CREDENTIALS = "invalid email or password"
+#: Loaded when the email is unknown, so a miss makes the same store round trips as a wrong password.
+_NOBODY = "0" * 32
 
 
 class RegisterUser(Command):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class LogIn(Command):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class ChangeUserRoles(Command):
+    """Replace a user's role set (ADMIN only)."""
+
+    user_id: str = Field(min_length=1, max_length=64)
+    roles: list[Role] = Field(max_length=16)
+
+
+class RefreshSession(Command):
+    """May the session of `user_id` go on, and with which roles now? Appends nothing."""
+
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+class CreateAdmin(Command):
+    """The first ADMIN: sent only by `reward-ledger admin create`, never subscribed on NATS (see CLI_HANDLERS)."""
+
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
 
@@ -25,9 +59,21 @@ def user_view(user: User) -> dict[str, Any]:
             "createdAt": iso(user.registered_at), "lastLoginAt": iso(user.last_login_at)}
 
 
+def _new_user_id(ctx: CommandContext) -> str:
+    """Derived from the command id, so a retried command creates the same user."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"user:{ctx.command_id}").hex
+
+
+async def _user_by_email(ctx: CommandContext, email: str) -> User:
+    """The user holding `email` (an empty, non-existent User when nobody does)."""
+    stream = await ctx.store.stream_of_claim(email_claim(email))
+    user_id = stream.split("-", 1)[1] if stream and stream.startswith("User-") else _NOBODY
+    return await ctx.load(User, user_id)
+
+
 async def register_user(command: RegisterUser, ctx: CommandContext) -> dict[str, Any]:
     validate_registration(command.email, command.password)
-    user = User(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{ctx.command_id}").hex)
+    user = User(_new_user_id(ctx))
     user.register(command.email, await hash_password(command.password), ctx.clock())
     result = await ctx.save(user, claim=email_claim(command.email))
     if result and result.duplicate:  # a retried command: answer with what was stored the first time
@@ -35,6 +81,60 @@ async def register_user(command: RegisterUser, ctx: CommandContext) -> dict[str,
     return user_view(user)
 
 
+async def log_in(command: LogIn, ctx: CommandContext) -> dict[str, Any]:
+    """Unknown email and wrong password are the same error after the same work (a dummy hash is verified)."""
+    user = await _user_by_email(ctx, command.email)
+    if not await verify_password(user.password_hash if user.exists else None, command.password):
+        raise Unauthorized(INVALID_CREDENTIALS)
+    user.record_login(ctx.clock())
+    await ctx.save(user)
+    return user_view(user)
+
+
+async def change_user_roles(command: ChangeUserRoles, ctx: CommandContext) -> dict[str, Any]:
+    if Role.ADMIN not in ctx.actor.roles:  # the gateway guard checks too; this holds for any other sender
+        raise Forbidden("changing roles requires the ADMIN role")
+    user = await ctx.load(User, command.user_id)
+    if not user.exists:
+        raise NotFound("user not found")
+    if user.id == ctx.actor.user_id and Role.ADMIN in user.roles and Role.ADMIN not in command.roles:
+        raise Conflict("an admin cannot remove their own ADMIN role; ask another admin")
+    user.change_roles(list(command.roles))
+    await ctx.save(user)
+    return user_view(user)
+
+
+async def refresh_session(command: RefreshSession, ctx: CommandContext) -> dict[str, Any]:
+    user = await ctx.load(User, command.user_id)
+    if not user.exists:
+        raise Unauthorized("the session's user no longer exists")
+    return user_view(user)
+
+
+async def create_admin(command: CreateAdmin, ctx: CommandContext) -> dict[str, Any]:
+    """Register the email with ADMIN and USER; an email already registered is promoted (its password is kept)."""
+    validate_registration(command.email, command.password)
+    user = await _user_by_email(ctx, command.email)
+    if user.exists:
+        user.change_roles([*user.roles, Role.ADMIN])
+        await ctx.save(user)
+        return {**user_view(user), "created": False}
+    user = User(_new_user_id(ctx))
+    user.register(command.email, await hash_password(command.password), ctx.clock(), roles=[Role.ADMIN, Role.USER])
+    try:
+        result = await ctx.save(user, claim=email_claim(command.email))
+    except ClaimTaken as exc:  # registered meanwhile: run again, which promotes it
+        raise ConcurrencyError(user.stream_id(user.id), 0) from exc
+    if result and result.duplicate:
+        user = await ctx.load(User, user.id)
+    return {**user_view(user), "created": True}
+
+
 IDENTITY_HANDLERS: dict[type[Command], Any] = {
     RegisterUser: register_user,
+    LogIn: log_in,
+    ChangeUserRoles: change_user_roles,
+    RefreshSession: refresh_session,
 }
+#: Run in-process by the CLI against the store; kept out of COMMAND_HANDLERS so no NATS subject can create an ADMIN.
+CLI_HANDLERS: dict[type[Command], Any] = {CreateAdmin: create_admin}

@@ -12,6 +12,7 @@ from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 from pymongo import AsyncMongoClient
 
+from brokers.activity_ingest import subscribe_activity_ingest
 from brokers.nats import make_broker
 from brokers.subjects import APPENDED, command_subject
 from commands.dispatch import dispatch, error_reply
@@ -34,6 +35,7 @@ class HandlerService:
         for cls in COMMAND_HANDLERS:
             self.broker.subscriber(command_subject(cls.name()), queue=nats.queue,
                                    max_workers=MAX_WORKERS)(self._handler(cls.name()))
+        subscribe_activity_ingest(self.broker, lambda: self.store, nats.queue)
 
     def _nudge(self, position: int) -> None:
         """Tell projectors and the relay there is something new (core NATS, fire and forget)."""

@@ -19,3 +19,9 @@ def iso(value: datetime | None) -> str | None:
         return None
     value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def to_ms(value: datetime) -> datetime:
+    """`value` in UTC, cut to the millisecond the store keeps (so an answer equals what is read back later)."""
+    value = value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -50,3 +52,16 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     def __init__(self, detail: str) -> None:
         super().__init__(detail, [], "forbidden")
+
+
+class Unauthorized(DomainError):
+    """The caller could not be authenticated (bad credentials, a session that no longer holds) (401)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, [], "unauthorized")
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """Pydantic errors as FieldErrors whose paths are JSON pointers (RFC 6901) from the validated object's root."""
+    return [FieldError("".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in e["loc"]), e["msg"])
+            for e in exc.errors(include_url=False)]

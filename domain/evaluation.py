@@ -100,6 +100,22 @@ def evaluate(condition: Condition | None, facts: FactView) -> Evaluation:
     return Evaluation(eligible=check.passed, facts=seen, explanation=check)
 
 
+def holds(condition: Condition | None, facts: FactView) -> bool:
+    """Eligibility alone, short-circuiting and without an explanation: for counting many users (the preview);
+    `evaluate(...).eligible` is the same answer. Leaves read their facts exactly as `evaluate` does."""
+    if condition is None:
+        return True
+    if isinstance(condition, AllOf):
+        return all(holds(rule, facts) for rule in condition.rules)
+    if isinstance(condition, AnyOf):
+        return any(holds(rule, facts) for rule in condition.rules)
+    if isinstance(condition, Not):
+        return not holds(condition.rule, facts)
+    if isinstance(condition, QuestCompleted):
+        return facts.quest_completed(condition.quest_id)
+    return _counter(condition, facts)[1] >= condition.min
+
+
 def _check(condition: Condition, facts: FactView, counters: dict[str, int], quests: set[str]) -> Check:
     if isinstance(condition, AllOf | AnyOf):
         children = tuple(_check(rule, facts, counters, quests) for rule in condition.rules)

@@ -7,23 +7,34 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from brokers.nats import make_broker
+from gateway.auth.middleware import AuthenticationMiddleware
+from gateway.auth.session import AuthServices
 from gateway.bus import CommandBus
+from gateway.controllers.activities import ActivityController
+from gateway.controllers.auth import SessionController
+from gateway.controllers.conditions import ConditionController
+from gateway.controllers.event_rewards import EventRewardController
+from gateway.controllers.events import EventController
 from gateway.controllers.health import HealthController
-from gateway.controllers.users import RegistrationController
+from gateway.controllers.rewards import RewardController
+from gateway.controllers.users import RegistrationController, UserAdminController
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.middleware import IdempotencyMiddleware, correlation_middleware
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
-from ops.settings import GatewaySettings, MongoSettings, NatsSettings, RedisSettings
+from ops.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
 
-CONTROLLERS: list[Any] = [HealthController, RegistrationController]
+CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
+                          EventController, EventRewardController, RewardController, ActivityController,
+                          ConditionController]
 
 
 def create_app(gateway: GatewaySettings | None = None) -> Litestar:
@@ -48,11 +59,13 @@ def create_app(gateway: GatewaySettings | None = None) -> Litestar:
             await redis.aclose()
 
     redis_holder["redis"] = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
+    auth = AuthServices.create(AuthSettings(), redis_holder["redis"])  # reads (or creates) the signing key
     return Litestar(
         route_handlers=[*CONTROLLERS, swagger_assets_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
-        middleware=[correlation_middleware,
+        state=State({"auth": auth}),
+        middleware=[correlation_middleware, DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
                     DefineMiddleware(IdempotencyMiddleware, redis=redis_holder["redis"], ttl=gateway.idempotency_ttl)],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),

@@ -26,13 +26,13 @@ async def provide_read_models(request: Request[Any, Any, Any]) -> ReadModels:
     return gateway_state(request).read_models
 
 
-async def provide_min_position(
-    min_position: Annotated[int | None, QueryParameter(
+async def provide_min_position(  # the parameter must not share the dependency's name (Litestar recurses)
+    position: Annotated[int | None, QueryParameter(
         name="minPosition", ge=0, required=False,
         description="Wait (at most 5 s) until the read models reached this Ledger-Position; 503 with Retry-After "
                     "otherwise.")] = None,
 ) -> int | None:
-    return min_position
+    return position
 
 
 DEPENDENCIES = {

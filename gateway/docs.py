@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
+
+from gateway.problems import _TITLES, PROBLEM_MEDIA_TYPE
+from gateway.schemas import ProblemOut
 
 ASSETS = "/docs/assets"
 
@@ -28,3 +31,9 @@ def openapi_config() -> OpenAPIConfig:
             standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
             favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png' sizes='32x32' />")],
     )
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json answers a route may give."""
+    return {status: ResponseSpec(ProblemOut, description=_TITLES.get(status, "Error"), media_type=PROBLEM_MEDIA_TYPE,
+                                 generate_examples=False) for status in statuses}

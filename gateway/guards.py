@@ -18,8 +18,12 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope.get("state", {}).get("principal")
+    state = connection.scope.get("state", {})
+    principal = state.get("principal")
     if principal is None:
+        if reason := state.get("auth_error"):  # set by gateway/auth/middleware.py (RFC 6750 challenge)
+            raise Unauthorized(f"the bearer token was refused: {reason}",
+                               headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         raise Unauthorized("a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     assert isinstance(principal, Principal)
     return principal

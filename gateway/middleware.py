@@ -85,7 +85,10 @@ class IdempotencyMiddleware:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        caller = hashlib.sha256((_header(scope, b"authorization") or "anonymous").encode()).hexdigest()[:32]
+        # The caller is its bearer token, else its cookies (the refresh cookie authenticates /auth/refresh): two
+        # clients sending the same key never see each other's answers.
+        identity = _header(scope, b"authorization") or _header(scope, b"cookie") or "anonymous"
+        caller = hashlib.sha256(identity.encode()).hexdigest()[:32]
         redis_key = f"idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
         fingerprint = hashlib.sha256(f"{scope['method']} {scope['path']} {scope.get('query_string', b'')!r}".encode()
                                      + b"\n" + body).hexdigest()

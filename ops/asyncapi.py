@@ -11,6 +11,7 @@ from brokers.subjects import APPENDED, activity_subject, command_subject, event_
 from commands.handlers import COMMAND_HANDLERS
 from commands.messages import CommandReply
 from commands.store import mapper  # noqa: F401  (imports every domain module, so every event type is registered)
+from domain.activity_log import ActivityReport
 from domain.events import EVENT_TYPES
 
 ENVELOPE: dict[str, Any] = {
@@ -64,7 +65,11 @@ def build() -> dict[str, Any]:
         operations[f"publish{type_name}"] = {"action": "send", "channel": {"$ref": f"#/channels/evt{type_name}"},
                                              "summary": "JetStream, at least once, in store order"}
     kinds = "login|invite|purchase|checkin|quest_completed|level"
-    channels["activity"] = {"address": activity_subject("{kind}"), "parameters": {"kind": {"description": kinds}}}
+    channels["activity"] = {
+        "address": activity_subject("{kind}"), "parameters": {"kind": {"description": kinds}},
+        "description": "activity facts from game servers, the body of POST /activities (kind may be left out); "
+                       "queue group of the handlers; a request gets the CommandReply, a duplicate id is ok",
+        "messages": {"Activity": {"payload": ActivityReport.model_json_schema(by_alias=True)}}}
     channels["appended"] = {"address": APPENDED, "description": "internal nudge: a new store position (core NATS)"}
     return {
         "asyncapi": "3.0.0",

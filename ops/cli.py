@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="rebuild projections from the store, then switch to them")
     replay.add_argument("name", nargs="?", help="the projection to rebuild")
     replay.add_argument("--all", action="store_true", help="rebuild every projection")
+    admin = sub.add_parser("admin", help="user administration").add_subparsers(dest="admin_command", required=True)
+    create = admin.add_parser("create", help="create an ADMIN (or promote an existing user to ADMIN)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return parser
 
 
@@ -59,6 +63,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from ops.replay_cli import replay_main
 
             return asyncio.run(replay_main(args.name, args.all))
+        case "admin":
+            from ops.admin_cli import create_admin_main
+
+            return asyncio.run(create_admin_main(args.email, args.password_stdin))
     return 0
 
 

@@ -81,6 +81,11 @@ async def catch_up_running(projections: list[str] | None = None, relay: bool = F
         for task in tasks:
             task.cancel()
         for task in tasks:
+            # On Python 3.11 an `asyncio.wait_for` inside a library (nats-py's publish) can swallow a cancel that
+            # lands as its inner call completes; the worker then loops on: cancel again until it has ended.
+            while not task.done():
+                await asyncio.wait([task], timeout=1.0)
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await broker.stop()

@@ -41,6 +41,11 @@ class Projection:
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         raise NotImplementedError
 
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        """Fold a batch of handled events in order; override to save round trips (e.g. one write per document)."""
+        for event in events:
+            await self.apply(coll, event)
+
     async def create_indexes(self, coll: Collection) -> None:
         for field, unique in self.indexes:
             await coll.create_index(field, unique=unique)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from projections.base import Projection
+from projections.event_rewards import EventRewardsProjection
+from projections.events import EventsProjection
+from projections.rewards import RewardsProjection
+from projections.user_facts import UserFactsProjection
 from projections.users import UsersProjection
 
 
 def all_projections() -> dict[str, Projection]:
-    projections: list[Projection] = [UsersProjection()]
+    projections: list[Projection] = [UsersProjection(), EventsProjection(), RewardsProjection(),
+                                     EventRewardsProjection(), UserFactsProjection()]
     return {p.name: p for p in projections}

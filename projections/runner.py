@@ -22,9 +22,9 @@ IDLE_POLL_SECONDS = 0.5
 
 
 async def fold_batch(projection: Projection, coll: Collection, events: list[RecordedEvent]) -> None:
-    for event in events:
-        if event.type in projection.handles:
-            await projection.apply(coll, event)
+    handled = [event for event in events if event.type in projection.handles]
+    if handled:
+        await projection.apply_batch(coll, handled)
 
 
 class ProjectionRunner:

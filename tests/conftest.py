@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +24,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 
 
 @pytest.fixture
-def server_env(servers: Servers, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Environment that points settings at the session's servers, with a database of this test's own."""
-    env = {**servers.urls(), "MONGO_DB": f"t{uuid.uuid4().hex[:12]}"}
+def server_env(servers: Servers, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
+    """Environment that points settings at the session's servers, with a database (and a JWT signing key) of this
+    test's own."""
+    env = {**servers.urls(), "MONGO_DB": f"t{uuid.uuid4().hex[:12]}",
+           "JWT_PRIVATE_KEY_PATH": str(tmp_path / "keys" / "jwt-ed25519.pem")}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env

@@ -1,16 +1,22 @@
-"""Registration and user lookups under /auth."""
+"""Registration, and the ADMIN's user lookups and role changes, under /auth/users."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from gateway.bus import CommandBus
-from gateway.schemas import UserCreate, UserOut
+from domain.user import normalise_email
+from gateway.bus import CommandBus, json_response
+from gateway.docs import problem_responses
+from gateway.guards import requires_admin
+from gateway.problems import NotFound
+from gateway.readmodels import ReadModels
+from gateway.schemas import RolesIn, UserCreate, UserOut
+from projections.users import user_doc_to_json
 
 
 class RegistrationController(Controller):
@@ -28,3 +34,51 @@ class RegistrationController(Controller):
                             bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "RegisterUser", data.model_dump(by_alias=True), status=201)
 
+
+async def find_user(read_models: ReadModels, min_position: int | None, query: dict[str, Any]) -> Response[bytes]:
+    """One user from the users read model as JSON, or 404."""
+    users = await read_models.collection("users", min_position)
+    doc = await users.find_one(query)
+    if doc is None:
+        raise NotFound("user not found" + ("" if min_position else "; pass ?minPosition= to read your own writes"))
+    return json_response(user_doc_to_json(doc))
+
+
+UserId = Annotated[str, PathParameter(min_length=1, max_length=64, description="the user id")]
+_ROLES_CHANGED = {200: ResponseSpec(UserOut, description="The updated user"),
+                  **problem_responses(400, 401, 403, 404, 409, 422)}
+
+
+class UserAdminController(Controller):
+    """User lookups and role management: ADMIN only (the ChangeUserRoles handler checks the role again)."""
+
+    path = "/auth/users"
+    tags = ["users"]
+    guards = [requires_admin]
+    security = [{"bearer": []}]
+
+    @get("/email", operation_id="get_user_by_email", summary="Find a user by email (ADMIN)",
+         responses={200: ResponseSpec(UserOut, description="The user"), **problem_responses(400, 401, 403, 404)})
+    async def get_user_by_email(
+        self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
+        email: Annotated[str, QueryParameter(min_length=1, max_length=254, description="the email, any case")],
+    ) -> Response[bytes]:
+        return await find_user(read_models, min_position, {"email": normalise_email(email)})
+
+    @get("/{user_id:str}", operation_id="get_user", summary="Get a user by id (ADMIN)",
+         responses={200: ResponseSpec(UserOut, description="The user"), **problem_responses(400, 401, 403, 404)})
+    async def get_user(self, user_id: UserId, read_models: NamedDependency[ReadModels],
+                       min_position: NamedDependency[int | None]) -> Response[bytes]:
+        return await find_user(read_models, min_position, {"_id": user_id})
+
+    @patch("/{user_id:str}/roles", operation_id="change_user_roles", summary="Set a user's roles (ADMIN)",
+           responses=_ROLES_CHANGED)
+    async def change_user_roles(self, user_id: UserId, data: JSONBody[RolesIn], request: Request[Any, Any, Any],
+                                bus: NamedDependency[CommandBus]) -> Response[bytes]:
+        return await bus.execute(request, "ChangeUserRoles", {"userId": user_id, "roles": [str(r) for r in data.roles]})
+
+    @put("/{user_id:str}/roles", operation_id="replace_user_roles", summary="Set a user's roles (ADMIN; as PATCH)",
+         responses=_ROLES_CHANGED)
+    async def replace_user_roles(self, user_id: UserId, data: JSONBody[RolesIn], request: Request[Any, Any, Any],
+                                 bus: NamedDependency[CommandBus]) -> Response[bytes]:
+        return await bus.execute(request, "ChangeUserRoles", {"userId": user_id, "roles": [str(r) for r in data.roles]})

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from commands.dispatch import dispatch
+from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
 from ops.parts import catch_up_running, handlers_running
 from ops.settings import GatewaySettings
@@ -24,6 +26,7 @@ class Platform:
     client: httpx.AsyncClient
     db: Any
     env: dict[str, str]
+    app: Any = None  # the gateway's Litestar app (its state: `app.state.auth`, `app.state.gateway`)
 
 
 @pytest.fixture
@@ -47,8 +50,11 @@ async def platform(server_env: dict[str, str], mongo_db: Any,
     if task.done():
         waiter.cancel()
         task.result()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client:
-        yield Platform(client, mongo_db, server_env)
+    # A client address of this test's own, so per-address login throttling never carries over between tests.
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield Platform(client, mongo_db, server_env, app)
     stop.set()
     await task
     await _delete_event_stream(server_env["NATS_URL"])
@@ -63,3 +69,75 @@ async def _delete_event_stream(url: str) -> None:
             await nc.jetstream().delete_stream("REWARDS_EVENTS")
     finally:
         await nc.close()
+
+
+PASSWORD = "fixture-pass-9"
+
+
+@dataclass
+class SignedInUser:
+    """A registered, logged-in user: `headers` carries its bearer token, `refresh_token` its refresh cookie."""
+
+    id: str
+    email: str
+    password: str
+    roles: list[str]
+    token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Auth:
+    """Fresh users with given roles, through the real routes: register (HTTP), set roles (the ChangeUserRoles
+    command, sent as an ADMIN actor straight to the store), log in (HTTP).
+
+        headers = await auth.headers("OPERATOR")          # a new OPERATOR's bearer header
+        admin = await auth.user("ADMIN", "USER")          # id, email, password, token, refresh_token, headers
+    """
+
+    def __init__(self, platform: Platform, store: Any) -> None:
+        self.platform, self.store = platform, store
+
+    async def user(self, *roles: str) -> SignedInUser:
+        client = self.platform.client
+        email = f"user-{uuid.uuid4().hex[:12]}@example.com"
+        registered = await client.post("/auth/users", json={"email": email, "password": PASSWORD})
+        assert registered.status_code == 201, registered.text
+        user_id = registered.json()["id"]
+        if roles and sorted(set(roles)) != ["USER"]:
+            reply = await dispatch("ChangeUserRoles", {"userId": user_id, "roles": sorted(set(roles))},
+                                   {"Command-Id": uuid.uuid4().hex, "Actor-Id": "test-fixture",
+                                    "Actor-Roles": "ADMIN"}, self.store)
+            assert reply.ok, reply.error
+        login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        client.cookies.clear()  # tests pass refresh cookies explicitly
+        body = login.json()
+        return SignedInUser(user_id, email, PASSWORD, body["user"]["roles"], body["accessToken"],
+                            refresh_cookie_of(login))
+
+    async def headers(self, *roles: str) -> dict[str, str]:
+        """`Authorization: Bearer ...` of a fresh user holding exactly `roles` (USER when none are given)."""
+        return (await self.user(*roles)).headers
+
+
+def refresh_cookie_of(response: httpx.Response) -> str:
+    """The refresh token a login or refresh response set (the value of its `refresh_token` cookie)."""
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name.strip() == "refresh_token":
+            return rest.split(";", 1)[0]
+    raise AssertionError(f"no refresh_token cookie in {response.headers}")
+
+
+@pytest.fixture
+async def auth(platform: Platform) -> AsyncIterator[Auth]:
+    """Bearer tokens for fresh users with given roles; see `Auth`."""
+    store = MongoEventStore(platform.db)
+    try:
+        yield Auth(platform, store)
+    finally:
+        await store.close()

@@ -1,0 +1,69 @@
+"""Activity facts from game servers over NATS: `rewards.activity.<kind>`, the same JSON as `POST /activities`
+(`kind` may be left out: the subject names it).
+
+Subscribed by every handler process in its queue group, so replicas share the stream of reports. The report runs
+through the same dispatcher and handler as the HTTP route (`RecordActivity`); the command id derives from the
+activity id, so a game server re-publishing a report is stored once. Core NATS is at-most-once: a publisher that
+needs to know a report was stored uses request-reply, and the reply is the command's outcome."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from faststream.nats import NatsBroker
+from faststream.nats.annotations import NatsMessage
+
+from brokers.subjects import ACTIVITY_PREFIX
+from commands.dispatch import dispatch, error_reply
+from commands.messages import CommandReply
+from commands.store.base import EventStore
+from domain.errors import FieldError
+from ops.logging import correlation_id
+
+log = logging.getLogger("ledger.activity")
+MAX_WORKERS = 64
+NATS_ACTOR = "service:nats"
+
+
+def _command_id(payload: Any) -> str:
+    activity_id = payload.get("id") if isinstance(payload, dict) else None
+    if isinstance(activity_id, str) and activity_id:
+        return hashlib.sha256(f"activity:{activity_id}".encode()).hexdigest()[:32]
+    return uuid.uuid4().hex
+
+
+async def ingest(subject: str, body: bytes, headers: dict[str, str], store: EventStore) -> CommandReply:
+    """Record one report published on `subject`; never raises for anything the publisher sent."""
+    kind = subject.rsplit(".", 1)[-1]
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError:
+        return error_reply("bad-request", "the activity is not JSON")
+    if isinstance(payload, dict) and payload.setdefault("kind", kind) != kind:
+        return error_reply("invalid-input", "the activity's kind differs from its subject",
+                           [FieldError("/kind", f"must be {kind!r}, as the subject says")])
+    command_headers = {"Command-Id": _command_id(payload), "Actor-Id": NATS_ACTOR,
+                       "X-Correlation-Id": headers.get("X-Correlation-Id", "")}
+    return await dispatch("RecordActivity", {"activity": payload, "source": "nats"}, command_headers, store)
+
+
+def subscribe_activity_ingest(broker: NatsBroker, store_of: Callable[[], EventStore], queue: str) -> None:
+    """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed."""
+
+    @broker.subscriber(f"{ACTIVITY_PREFIX}.*", queue=queue, max_workers=MAX_WORKERS)
+    async def ingest_activity(msg: NatsMessage) -> dict[str, Any]:
+        headers = dict(msg.headers or {})
+        token = correlation_id.set(headers.get("X-Correlation-Id") or None)
+        try:
+            reply = await ingest(msg.raw_message.subject, msg.body, headers, store_of())
+        finally:
+            correlation_id.reset(token)
+        if not reply.ok and reply.error is not None:
+            log.warning("activity refused on %s: %s %s", msg.raw_message.subject, reply.error.detail,
+                        reply.error.errors)
+        return reply.model_dump(mode="json", by_alias=True, exclude_none=True)

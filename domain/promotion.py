@@ -1,0 +1,193 @@
+"""The Event aggregate (a promotion; `Promotion` in code so it never reads like a domain event) with the rewards
+attached to it. Stream `Event-<id>`: the event rewards live on the event's stream because "one reward at most once
+per event" and, later, stock are invariants of one event, kept by its stream version.
+
+Periods are half-open, `[periodStart, periodEnd)`; no end means open-ended. Times are UTC with millisecond
+precision (what the store keeps), so what a handler answers equals what a read model later shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from pydantic import Field, StringConstraints
+
+from domain.aggregate import Aggregate
+from domain.clock import to_ms
+from domain.conditions import Condition
+from domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from domain.events import DomainEvent
+from domain.promotion_events import (
+    EventActivated,
+    EventCreated,
+    EventDeactivated,
+    EventRewardUpdated,
+    EventStatus,
+    EventUpdated,
+    RewardAttachedToEvent,
+    RewardDetachedFromEvent,
+)
+from domain.stored_condition import load_condition, store_condition
+from domain.types import StrictInt
+
+MAX_STOCK: Final = 10**9
+MAX_PER_USER: Final = 1000
+EventName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
+PerUserLimit = Annotated[StrictInt, Field(ge=1, le=MAX_PER_USER)]
+
+
+@dataclass(frozen=True)
+class EventDetails:
+    """What `PATCH /events/{id}` may change besides the status."""
+
+    name: str
+    description: str
+    period_start: datetime
+    period_end: datetime | None
+    reward_condition: Condition | None
+
+
+@dataclass(frozen=True)
+class RewardTerms:
+    """How a reward is offered in one event. `granted` is for the reward-request context to count grants."""
+
+    reward_id: str
+    reward: dict[str, Any]
+    condition: Condition | None = None
+    auto_resolve: bool = False
+    stock: int | None = None
+    per_user_limit: int = 1
+    granted: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.stock is None else max(0, self.stock - self.granted)
+
+
+def check_period(start: datetime, end: datetime | None) -> None:
+    if end is not None and end <= start:
+        raise InvalidInput("the event period is empty", [FieldError("/periodEnd", "must be after periodStart")])
+
+
+class Promotion(Aggregate):
+    STREAM_PREFIX = "Event"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.details = EventDetails("", "", datetime.min.replace(tzinfo=UTC), None, None)
+        self.status = EventStatus.ACTIVE
+        self.created_by: str | None = None
+        self.created_at: datetime | None = None
+        self.updated_at: datetime | None = None
+        self.rewards: dict[str, RewardTerms] = {}
+
+    def require_exists(self) -> None:
+        if not self.exists:
+            raise NotFound(f"event {self.id} not found")
+
+    def in_period(self, at: datetime) -> bool:
+        d = self.details
+        return d.period_start <= at and (d.period_end is None or at < d.period_end)
+
+    def create(self, details: EventDetails, status: EventStatus, by: str | None, at: datetime) -> None:
+        if self.exists:
+            raise Conflict(f"event {self.id} already exists")
+        check_period(details.period_start, details.period_end)
+        self.trigger(EventCreated(
+            event_id=self.id, name=details.name, description=details.description,
+            period_start=to_ms(details.period_start),
+            period_end=to_ms(details.period_end) if details.period_end else None, status=status,
+            reward_condition=store_condition(details.reward_condition), created_by=by, created_at=at))
+
+    def update(self, details: EventDetails, by: str | None, at: datetime) -> None:
+        """Record the new details when any differs; the period is checked as it will be after the change."""
+        self.require_exists()
+        details = replace(details, period_start=to_ms(details.period_start),
+                          period_end=to_ms(details.period_end) if details.period_end else None)
+        check_period(details.period_start, details.period_end)
+        changed = [name for name, new, old in _pairs(details, self.details) if new != old]
+        if changed:
+            self.trigger(EventUpdated(
+                event_id=self.id, name=details.name, description=details.description,
+                period_start=details.period_start, period_end=details.period_end,
+                reward_condition=store_condition(details.reward_condition), changed=changed, updated_by=by,
+                updated_at=at))
+
+    def set_status(self, status: EventStatus, by: str | None, at: datetime) -> None:
+        """Activating an active event (or deactivating an inactive one) records nothing."""
+        self.require_exists()
+        if status is not self.status:
+            cls = EventActivated if status is EventStatus.ACTIVE else EventDeactivated
+            self.trigger(cls(event_id=self.id, changed_by=by, at=at))
+
+    def attach(self, terms: RewardTerms, by: str | None, at: datetime) -> None:
+        self.require_exists()
+        if terms.reward_id in self.rewards:
+            raise Conflict(f"reward {terms.reward_id} is already attached to event {self.id}",
+                           [FieldError("/rewardId", "already attached to this event")])
+        self.trigger(RewardAttachedToEvent(
+            event_id=self.id, reward_id=terms.reward_id, reward=terms.reward,
+            condition=store_condition(terms.condition), auto_resolve=terms.auto_resolve, stock=terms.stock,
+            per_user_limit=terms.per_user_limit, attached_by=by, at=at))
+
+    def terms(self, reward_id: str) -> RewardTerms:
+        self.require_exists()
+        if reward_id not in self.rewards:
+            raise NotFound(f"reward {reward_id} is not attached to event {self.id}")
+        return self.rewards[reward_id]
+
+    def change_terms(self, terms: RewardTerms, by: str | None, at: datetime) -> None:
+        old = self.terms(terms.reward_id)
+        if terms.stock is not None and terms.stock < old.granted:
+            raise InvalidInput("stock below what was already granted",
+                               [FieldError("/stock", f"must be at least {old.granted}, the number already granted")])
+        changed = [name for name in ("condition", "auto_resolve", "stock", "per_user_limit")
+                   if getattr(terms, name) != getattr(old, name)]
+        if changed:
+            self.trigger(EventRewardUpdated(
+                event_id=self.id, reward_id=terms.reward_id, condition=store_condition(terms.condition),
+                auto_resolve=terms.auto_resolve, stock=terms.stock, per_user_limit=terms.per_user_limit,
+                changed=[_CAMEL[name] for name in changed], updated_by=by, at=at))
+
+    def detach(self, reward_id: str, by: str | None, at: datetime) -> None:
+        self.terms(reward_id)
+        self.trigger(RewardDetachedFromEvent(event_id=self.id, reward_id=reward_id, detached_by=by, at=at))
+
+    def apply(self, event: DomainEvent) -> None:
+        match event:
+            case EventCreated():
+                self.details = EventDetails(event.name, event.description, event.period_start, event.period_end,
+                                            load_condition(event.reward_condition))
+                self.status, self.created_by = event.status, event.created_by
+                self.created_at = self.updated_at = event.created_at
+            case EventUpdated():
+                self.details = EventDetails(event.name, event.description, event.period_start, event.period_end,
+                                            load_condition(event.reward_condition))
+                self.updated_at = event.updated_at
+            case EventActivated() | EventDeactivated():
+                self.status = EventStatus.ACTIVE if isinstance(event, EventActivated) else EventStatus.INACTIVE
+                self.updated_at = event.at
+            case RewardAttachedToEvent():
+                self.rewards[event.reward_id] = RewardTerms(
+                    event.reward_id, event.reward, load_condition(event.condition), event.auto_resolve,
+                    event.stock, event.per_user_limit)
+            case EventRewardUpdated():
+                self.rewards[event.reward_id] = replace(
+                    self.rewards[event.reward_id], condition=load_condition(event.condition),
+                    auto_resolve=event.auto_resolve, stock=event.stock, per_user_limit=event.per_user_limit)
+            case RewardDetachedFromEvent():
+                self.rewards.pop(event.reward_id, None)
+
+
+_CAMEL: Final = {"name": "name", "description": "description", "period_start": "periodStart",
+                 "period_end": "periodEnd", "reward_condition": "rewardCondition", "condition": "condition",
+                 "auto_resolve": "autoResolve", "stock": "stock", "per_user_limit": "perUserLimit"}
+
+
+def _pairs(new: EventDetails, old: EventDetails) -> list[tuple[str, object, object]]:
+    return [(_CAMEL[name], getattr(new, name), getattr(old, name))
+            for name in ("name", "description", "period_start", "period_end", "reward_condition")]

@@ -1,0 +1,60 @@
+"""What the auth routes share: the services built once per app, and the login/refresh answer with its cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Response
+from redis.asyncio import Redis
+
+from gateway.auth.refresh import RefreshTokens
+from gateway.auth.throttle import LoginThrottle
+from gateway.auth.tokens import TokenService, load_or_create_key
+from gateway.bus import json_response
+from ops.settings import AuthSettings
+
+REFRESH_COOKIE = "refresh_token"
+COOKIE_PATH = "/auth"  # the cookie travels only to the auth routes, never to the rest of the API
+
+
+@dataclass
+class AuthServices:
+    settings: AuthSettings
+    tokens: TokenService
+    refresh: RefreshTokens
+    throttle: LoginThrottle
+
+    @classmethod
+    def create(cls, settings: AuthSettings, redis: Redis) -> AuthServices:
+        key = load_or_create_key(settings.private_key_path)
+        return cls(settings, TokenService(key, settings.issuer, settings.audience, settings.access_ttl),
+                   RefreshTokens(redis, settings.refresh_ttl),
+                   LoginThrottle(redis, settings.max_failures_account, settings.max_failures_address,
+                                 settings.failure_window))
+
+    def refresh_cookie(self, value: str, max_age: int | None = None) -> str:
+        """The Set-Cookie value (SPEC: HttpOnly, SameSite=Strict, Path=/auth, Secure unless turned off)."""
+        age = self.settings.refresh_ttl if max_age is None else max_age
+        cookie = f"{REFRESH_COOKIE}={value}; HttpOnly; SameSite=Strict; Path={COOKIE_PATH}; Max-Age={age}"
+        return cookie + "; Secure" if self.settings.cookie_secure else cookie
+
+    def cleared_cookie(self) -> str:
+        return self.refresh_cookie("", max_age=0)
+
+    def session_response(self, user: dict[str, Any], refresh_token: str, position: int | None) -> Response[bytes]:
+        """200 {accessToken, tokenType, expiresIn, user}; the refresh token only in the cookie."""
+        access = self.tokens.issue(user["id"], user["roles"], user.get("email"))
+        body = {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.settings.access_ttl, "user": user}
+        response = json_response(body, 200, position)
+        response.headers.update({"Set-Cookie": self.refresh_cookie(refresh_token), "Cache-Control": "no-store"})
+        return response
+
+
+def provide_auth(request: Request[Any, Any, Any]) -> AuthServices:
+    services: AuthServices = request.app.state.auth
+    return services
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,67 @@
+"""`POST /activities`: a user activity fact, from an OPERATOR/ADMIN or from a service (game server) holding the
+service token (`SERVICE_TOKEN`, sent as `Authorization: Bearer <token>`).
+
+The token is checked here, in the route's guard: the auth middleware only knows JWTs, so for the service token it
+leaves no principal, and this guard then compares the header to the configured token in constant time. Game
+servers may use the NATS subject `rewards.activity.<kind>` instead (brokers/activity_ingest.py)."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Final
+
+from litestar import Controller, Request, Response, post
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
+
+from domain.activity_log import ActivityReport, report_json
+from gateway.bus import CommandBus
+from gateway.docs import problem_responses
+from gateway.guards import requires_operator
+from gateway.principal import Principal
+
+SERVICE_ROLE: Final = "SERVICE"
+SERVICE_PRINCIPAL: Final = Principal("service", frozenset({SERVICE_ROLE}))
+
+
+def _service_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    auth = getattr(connection.app.state, "auth", None)
+    return str(getattr(getattr(auth, "settings", None), "service_token", "") or "")
+
+
+def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """OPERATOR/ADMIN by JWT, or the service token (then the caller is the `service` principal)."""
+    state = connection.scope.setdefault("state", {})
+    principal = state.get("principal")
+    if principal is not None and SERVICE_ROLE in principal.roles:
+        return
+    token = _service_token(connection)
+    scheme, _, credentials = (connection.headers.get("authorization") or "").strip().partition(" ")
+    if principal is None and token and scheme.lower() == "bearer" and hmac.compare_digest(
+            credentials.strip().encode(), token.encode()):
+        state["principal"] = SERVICE_PRINCIPAL
+        state.pop("auth_error", None)
+        return
+    requires_operator(connection, handler)
+
+
+requires_operator_or_service.roles = frozenset({"OPERATOR", "ADMIN", SERVICE_ROLE})  # type: ignore[attr-defined]
+
+
+class ActivityController(Controller):
+    path = "/activities"
+    tags = ["activities"]
+    security = [{"bearer": []}]
+
+    @post("/", guards=[requires_operator_or_service], operation_id="record_activity", status_code=202,
+          summary="Record a user activity fact (OPERATOR/ADMIN or the service token); the same id twice is "
+                  "stored once",
+          responses={202: ResponseSpec(dict[str, Any], description="{id, userId, kind, duplicate}"),
+                     **problem_responses(400, 401, 403, 422, 503)})
+    async def record_activity(self, data: JSONBody[ActivityReport], request: Request[Any, Any, Any],
+                              bus: NamedDependency[CommandBus]) -> Response[bytes]:
+        return await bus.execute(request, "RecordActivity", {"activity": report_json(data), "source": "http"},
+                                 status=202)

@@ -1,0 +1,88 @@
+"""Sessions under /auth: login, refresh-token rotation, logout, and the caller's own user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
+
+from gateway.auth.session import REFRESH_COOKIE, AuthServices, client_address, provide_auth
+from gateway.bus import CommandBus
+from gateway.controllers.users import find_user
+from gateway.docs import problem_responses
+from gateway.guards import current_principal, requires_signed_in
+from gateway.problems import AppError, Unauthorized
+from gateway.readmodels import ReadModels
+from gateway.schemas import LoginIn, TokenOut, UserOut
+
+_COOKIE_DOC = "Sets the `refresh_token` cookie (HttpOnly, SameSite=Strict, Path=/auth, Secure)."
+
+
+class SessionController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+    dependencies = {"auth": Provide(provide_auth, sync_to_thread=False)}
+
+    @post("/login", operation_id="log_in", status_code=200, summary="Log in with email and password",
+          description=f"{_COOKIE_DOC} Five failed attempts per account (or twenty per address) in 15 minutes "
+                      "answer 429 with Retry-After.",
+          responses={200: ResponseSpec(TokenOut, description="Logged in"),
+                     **problem_responses(400, 401, 422, 429, 503)})
+    async def log_in(self, data: JSONBody[LoginIn], request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
+                     auth: NamedDependency[AuthServices]) -> Response[bytes]:
+        address = client_address(request)
+        await auth.throttle.begin(data.email, address)
+        try:
+            reply = await bus.send(request, "LogIn", data.model_dump(by_alias=True))
+        except AppError as exc:
+            if exc.status != 401:  # only a refused password counts as a failure
+                await auth.throttle.abandoned(data.email, address)
+            raise
+        await auth.throttle.succeeded(data.email, address)
+        user = reply.result or {}
+        return auth.session_response(user, await auth.refresh.start_family(user["id"]), reply.position)
+
+    @post("/refresh", operation_id="refresh_session", status_code=200,
+          summary="Rotate the refresh cookie and get a new access token",
+          description=f"Reads the `refresh_token` cookie. {_COOKIE_DOC} The presented token stops working; "
+                      "presenting it again revokes the whole session.",
+          responses={200: ResponseSpec(TokenOut, description="A new access token"), **problem_responses(401, 503)})
+    async def refresh_session(self, request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
+                              auth: NamedDependency[AuthServices]) -> Response[bytes]:
+        presented = request.cookies.get(REFRESH_COOKIE)
+        try:
+            if not presented:
+                raise Unauthorized("no refresh_token cookie", code="invalid-refresh-token")
+            grant = await auth.refresh.check(presented)
+            try:  # current roles come from the user's stream, not the token or a read model
+                reply = await bus.send(request, "RefreshSession", {"userId": grant.user_id})
+            except AppError as exc:
+                if exc.status == 401:
+                    await auth.refresh.revoke(presented)
+                raise
+            successor = await auth.refresh.rotate(presented)  # rotate last: a failure above leaves it usable
+        except AppError as exc:
+            if exc.status == 401:
+                exc.headers["Set-Cookie"] = auth.cleared_cookie()
+            raise
+        return auth.session_response(reply.result or {}, successor, reply.position)
+
+    @post("/logout", operation_id="log_out", status_code=204, summary="End the session of the refresh cookie",
+          description="Revokes every refresh token of the session and clears the cookie. Access tokens already "
+                      "issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).",
+          responses={204: ResponseSpec(None, description="Logged out")})
+    async def log_out(self, request: Request[Any, Any, Any], auth: NamedDependency[AuthServices]) -> Response[None]:
+        if presented := request.cookies.get(REFRESH_COOKIE):
+            await auth.refresh.revoke(presented)
+        return Response(None, status_code=204,
+                        headers={"Set-Cookie": auth.cleared_cookie(), "Cache-Control": "no-store"})
+
+    @get("/me", operation_id="get_me", summary="The signed-in user", guards=[requires_signed_in],
+         security=[{"bearer": []}], responses={200: ResponseSpec(UserOut, description="The signed-in user"),
+                    **problem_responses(400, 401, 404, 503)})
+    async def get_me(self, request: Request[Any, Any, Any], read_models: NamedDependency[ReadModels],
+                     min_position: NamedDependency[int | None]) -> Response[bytes]:
+        return await find_user(read_models, min_position, {"_id": current_principal(request).user_id})

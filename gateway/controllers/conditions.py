@@ -1,0 +1,49 @@
+"""`POST /conditions/preview`: how many users a rule would admit now over a period, with a sample and the
+explanation of each, read from the `user_facts` read model (nothing is written)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
+from litestar.params import JSONBody
+
+from commands.messages import CommandReply
+from domain.errors import DomainError
+from domain.promotion import check_period
+from domain.stored_condition import read_condition
+from gateway.bus import json_response
+from gateway.docs import problem_responses
+from gateway.guards import requires_operator
+from gateway.problems import AppError
+from gateway.promotion_schemas import PreviewIn, PreviewOut
+from gateway.readmodels import ReadModels
+from projections.eligibility import preview
+
+
+def as_problem(exc: DomainError) -> AppError:
+    """A domain refusal raised in the gateway itself, with the status and title a handler's would get."""
+    status, title = CommandReply.STATUS_BY_CODE.get(exc.code, (422, "Rule violated"))
+    return AppError(exc.detail, [{"path": e.path, "message": e.message} for e in exc.errors], status=status,
+                    title=title, code=exc.code)
+
+
+class ConditionController(Controller):
+    path = "/conditions"
+    tags = ["conditions"]
+    security = [{"bearer": []}]
+
+    @post("/preview", guards=[requires_operator], operation_id="preview_condition", status_code=200,
+          summary="Count the users a condition admits over a period, with a sample (OPERATOR/ADMIN)",
+          responses={200: ResponseSpec(PreviewOut, description="Eligible users and a sample"),
+                     **problem_responses(400, 401, 403, 422, 503)})
+    async def preview_condition(self, data: JSONBody[PreviewIn], read_models: NamedDependency[ReadModels],
+                                min_position: NamedDependency[int | None]) -> Response[bytes]:
+        try:
+            condition = read_condition(data.condition, "/condition")
+            check_period(data.period_start, data.period_end)
+        except DomainError as exc:
+            raise as_problem(exc) from None
+        facts = await read_models.collection("user_facts", min_position)
+        result = await preview(facts, condition, data.period_start, data.period_end, data.sample_size)
+        return json_response(result.to_json())

@@ -1,0 +1,56 @@
+"""`reward-ledger admin create --email E --password-stdin`: the first ADMIN (SPEC: never an open endpoint).
+
+The CLI runs the `CreateAdmin` command through the same `dispatch` the handlers use (validation, password policy,
+argon2 hashing, the email claim, retries), but in this process and straight against the event store: it needs only
+the store (MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), so an operator can seed the first
+admin before any part runs, and no NATS subject exists through which anyone could create an ADMIN.
+An email that is already registered is promoted to ADMIN; its password is left as it was."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import uuid
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from commands.dispatch import dispatch
+from commands.identity import CLI_HANDLERS, CreateAdmin
+from commands.store.mongo import MongoEventStore
+from ops.settings import MongoSettings
+
+ACTOR = "cli:admin-create"
+
+
+def read_password(from_stdin: bool) -> str:
+    """One line from stdin (its newline dropped), or a prompt when stdin is a terminal and no flag was given."""
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return getpass.getpass("Password: ")
+
+
+async def create_admin_main(email: str, password_stdin: bool) -> int:
+    password = read_password(password_stdin)
+    settings = MongoSettings()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True)
+    store = MongoEventStore(client[settings.database])
+    try:
+        await store.ensure_indexes()
+        reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
+                               {"Command-Id": uuid.uuid4().hex, "Actor-Id": ACTOR}, store, CLI_HANDLERS)
+    finally:
+        await store.close()
+        await client.close()
+    if not reply.ok or reply.result is None:
+        error = reply.error
+        detail = "; ".join([error.detail, *(f"{e['path']}: {e['message']}" for e in error.errors)]) if error else ""
+        print(f"reward-ledger admin create: {detail or 'failed'}", file=sys.stderr)
+        return 1
+    user = dict(reply.result)
+    created = user.pop("created", True)
+    note = "created" if created else "already registered: promoted to ADMIN (password unchanged)"
+    print(json.dumps({**user, "position": reply.position}))
+    print(f"admin {user['email']} {note}", file=sys.stderr)
+    return 0

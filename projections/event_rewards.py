@@ -1,0 +1,49 @@
+"""Event rewards read model: the rewards attached to each event, with their terms and remaining stock.
+
+A detached reward stays as a tombstone (`detached: true`) rather than being deleted: a deleted document would lose
+its `_pos`, and re-applying the attach after a crash would bring it back. `granted` is counted by the
+reward-request context; `remaining` is derived when read, so no fold has to read before it writes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from domain.events import RecordedEvent
+from domain.promotion_events import EventRewardUpdated, RewardAttachedToEvent, RewardDetachedFromEvent
+from projections.base import Collection, Projection, fold, iso
+from projections.events import rule_json, stored
+
+
+def event_reward_id(event_id: str, reward_id: str) -> str:
+    return f"{event_id}:{reward_id}"
+
+
+class EventRewardsProjection(Projection):
+    name: ClassVar[str] = "event_rewards"
+    handles: ClassVar[frozenset[str]] = frozenset(
+        {"RewardAttachedToEvent", "EventRewardUpdated", "RewardDetachedFromEvent"})
+    indexes = (("eventId", False), ("rewardId", False))
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        e = event.event
+        match e:
+            case RewardAttachedToEvent():
+                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
+                    "eventId": e.event_id, "rewardId": e.reward_id, "reward": e.reward,
+                    "condition": stored(e.condition), "autoResolve": e.auto_resolve, "stock": e.stock,
+                    "perUserLimit": e.per_user_limit, "granted": 0, "attachedAt": iso(e.at), "detached": False}})
+            case EventRewardUpdated():
+                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
+                    "condition": stored(e.condition), "autoResolve": e.auto_resolve, "stock": e.stock,
+                    "perUserLimit": e.per_user_limit}})
+            case RewardDetachedFromEvent():
+                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
+                    "detached": True, "detachedAt": iso(e.at)}})
+
+
+def event_reward_doc_to_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """Equals `commands.promotions.event_reward_view` of the same state."""
+    stock, granted = doc.get("stock"), int(doc.get("granted", 0))
+    return {"eventId": doc["eventId"], "rewardId": doc["rewardId"], "reward": doc["reward"],
+            "condition": rule_json(doc.get("condition")), "autoResolve": doc["autoResolve"], "stock": stock,
+            "remaining": None if stock is None else max(0, stock - granted), "perUserLimit": doc["perUserLimit"]}

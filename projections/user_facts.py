@@ -1,0 +1,97 @@
+"""Per-user activity facts (`domain.activity.UserFacts` as a document), answering every condition leaf for any
+period without rescanning events.
+
+Folding is read-modify-write, so the `_pos` guard of `fold()` becomes a compare-and-set: read the document, apply,
+write only if `_pos` is still what was read (a concurrent runner or a replay of the same batch loses and re-reads).
+A batch is folded with one read (`$in`) and one `bulk_write` per batch instead of two round trips per activity;
+if any write of the batch lost its race, the batch's users are folded again one event at a time, which skips
+what is already in (`_pos`).
+
+The seen activity ids of `UserFacts` are not stored: `_pos` already keeps an activity from being folded twice
+(a user's activities are folded in position order) and the store keeps an id from being recorded twice (its
+claim), while the ids would make every document grow with every activity - and every fold and every preview
+read slower with it (3x on the stand-in at 200 activities per user). A document grows with distinct days instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, ClassVar, Final
+
+from pymongo import InsertOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from domain.activity import UserFacts
+from domain.activity_log import UserActivityRecorded
+from domain.events import RecordedEvent
+from projections.base import Collection, Projection
+
+MAX_RACES: Final = 100
+
+
+def _doc(facts: UserFacts, position: int) -> dict[str, Any]:
+    """The stored document: `to_doc()` without the seen activity ids (see the module doc), plus `_pos`."""
+    doc = facts.to_doc()
+    del doc["seenIds"]
+    return {**doc, "_pos": position}
+
+
+def facts_of(doc: dict[str, Any]) -> UserFacts:
+    return UserFacts.from_doc({**doc, "seenIds": []})
+
+
+class UserFactsProjection(Projection):
+    name: ClassVar[str] = "user_facts"
+    handles: ClassVar[frozenset[str]] = frozenset({"UserActivityRecorded"})
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        e = event.event
+        assert isinstance(e, UserActivityRecorded)
+        for _ in range(MAX_RACES):
+            doc = await coll.find_one({"_id": e.user_id})
+            if doc is not None and doc["_pos"] >= event.position:
+                return  # already folded
+            facts = facts_of(doc) if doc is not None else UserFacts(e.user_id)
+            facts.apply(e.activity())
+            if doc is None:
+                try:
+                    await coll.insert_one({"_id": e.user_id, **_doc(facts, event.position)})
+                    return
+                except DuplicateKeyError:
+                    continue  # created meanwhile: read it and try again
+            result = await coll.update_one({"_id": e.user_id, "_pos": doc["_pos"]},
+                                           {"$set": _doc(facts, event.position)})
+            if result.matched_count:
+                return
+        raise RuntimeError(f"user_facts of {e.user_id}: lost {MAX_RACES} races in a row")
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        by_user: dict[str, list[RecordedEvent]] = defaultdict(list)
+        for event in events:
+            assert isinstance(event.event, UserActivityRecorded)
+            by_user[event.event.user_id].append(event)
+        docs = {d["_id"]: d async for d in coll.find({"_id": {"$in": list(by_user)}})}
+        writes: list[InsertOne[dict[str, Any]] | UpdateOne] = []
+        for user_id, user_events in by_user.items():
+            doc = docs.get(user_id)
+            done = doc["_pos"] if doc is not None else 0
+            new = [e for e in user_events if e.position > done]
+            if not new:
+                continue
+            facts = facts_of(doc) if doc is not None else UserFacts(user_id)
+            for event in new:
+                assert isinstance(event.event, UserActivityRecorded)
+                facts.apply(event.event.activity())
+            body = _doc(facts, new[-1].position)
+            writes.append(InsertOne({"_id": user_id, **body}) if doc is None else
+                          UpdateOne({"_id": user_id, "_pos": done}, {"$set": body}))
+        if not writes:
+            return
+        try:
+            result = await coll.bulk_write(writes, ordered=False)
+            complete = result.inserted_count + result.matched_count == len(writes)
+        except BulkWriteError:
+            complete = False
+        if not complete:
+            for event in events:
+                await self.apply(coll, event)

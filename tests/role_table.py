@@ -1,0 +1,56 @@
+"""Who may call each route: the one table the role matrix test (tests/integration/test_role_matrix.py) checks every
+route of the app against. A new route without a row fails that test: add its row here.
+
+Values: PUBLIC (no token needed), SIGNED_IN (any valid token), or the set of roles of which one is enough."""
+
+from __future__ import annotations
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+ROLES = ("USER", "OPERATOR", "AUDITOR", "ADMIN")
+ADMIN = frozenset({"ADMIN"})
+OPERATORS = frozenset({"OPERATOR", "ADMIN"})
+READERS = frozenset({"OPERATOR", "ADMIN", "AUDITOR"})
+
+Access = str | frozenset[str]
+
+#: (method, route path as Litestar lists it) -> who may call it.
+ROLE_TABLE: dict[tuple[str, str], Access] = {
+    # ops and docs
+    ("GET", "/health/live"): PUBLIC,
+    ("GET", "/health/ready"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/{path:str}"): PUBLIC,
+    ("GET", "/docs/openapi.json"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect.html"): PUBLIC,
+    ("GET", "/docs/assets/{file_path:path}"): PUBLIC,
+    ("HEAD", "/docs/assets/{file_path:path}"): PUBLIC,
+    # auth: sessions (refresh and logout are authenticated by the refresh cookie, not a bearer token)
+    ("GET", "/auth/test"): PUBLIC,
+    ("POST", "/auth/users"): PUBLIC,
+    ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/refresh"): PUBLIC,
+    ("POST", "/auth/logout"): PUBLIC,
+    ("GET", "/auth/me"): SIGNED_IN,
+    # auth: user administration
+    ("GET", "/auth/users/email"): ADMIN,
+    ("GET", "/auth/users/{user_id:str}"): ADMIN,
+    ("PATCH", "/auth/users/{user_id:str}/roles"): ADMIN,
+    ("PUT", "/auth/users/{user_id:str}/roles"): ADMIN,
+    # events and rewards (SPEC "HTTP API")
+    ("POST", "/events"): OPERATORS,
+    ("GET", "/events"): SIGNED_IN,
+    ("GET", "/events/{event_id:str}"): SIGNED_IN,
+    ("PATCH", "/events/{event_id:str}"): OPERATORS,
+    ("POST", "/events/{event_id:str}/activate"): OPERATORS,
+    ("POST", "/events/{event_id:str}/deactivate"): OPERATORS,
+    ("POST", "/events/{event_id:str}/rewards"): OPERATORS,
+    ("GET", "/events/{event_id:str}/rewards"): SIGNED_IN,
+    ("PATCH", "/events/{event_id:str}/rewards/{reward_id:str}"): OPERATORS,
+    ("DELETE", "/events/{event_id:str}/rewards/{reward_id:str}"): OPERATORS,
+    ("POST", "/rewards/{reward_type:str}"): OPERATORS,
+    ("GET", "/rewards"): SIGNED_IN,
+    ("POST", "/activities"): OPERATORS,  # or the service token
+    ("POST", "/conditions/preview"): OPERATORS,
+}
