@@ -1,6 +1,7 @@
-"""Password hashing with argon2id. Parameters are OWASP's second recommended set (19 MiB, t=2, p=1): about 20 ms per
-hash on this 2-core machine, so a handler still serves tens of logins a second per core while an offline guess
-costs the same. Hashing runs in a worker thread so the event loop keeps serving other commands."""
+"""Password hashing with argon2id. Parameters are OWASP's minimum recommended set (19 MiB, t=2, p=1): about 33 ms per
+hash on this 2-core machine (ops/bench/auth_bench.py), so one handler core serves ~30 logins or registrations a second,
+while each offline guess costs an attacker the same. Hashing runs in a worker thread so the event loop keeps serving
+other commands."""
 
 from __future__ import annotations
 

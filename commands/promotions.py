@@ -76,13 +76,8 @@ class AttachReward(Command):
     per_user_limit: PerUserLimit = 1
 
 
-class UpdateEventReward(Command):
-    event_id: str = ID_FIELD
-    reward_id: str = ID_FIELD
-    condition: Any = None
-    auto_resolve: StrictBool = False
-    stock: Stock | None = None
-    per_user_limit: PerUserLimit = 1
+class UpdateEventReward(AttachReward):
+    """The same terms as attaching, replacing the current ones."""
 
 
 class DetachReward(Command):

@@ -10,20 +10,28 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.problems import Unavailable
-from projections.pointers import load_pointer
+from projections.pointers import Pointer, load_pointer
 
 POLL_SECONDS = 0.01
+#: A read without `minPosition` may use a pointer this old. Replay keeps an old collection for 2 s after switching
+#: (projections/replay.py), so a cached name never points at a dropped collection.
+POINTER_TTL_SECONDS = 0.5
 
 
 class ReadModels:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], wait_seconds: float) -> None:
         self.db, self.wait_seconds = db, wait_seconds
+        self._pointers: dict[str, tuple[float, Pointer]] = {}
 
     async def collection(self, projection: str, min_position: int | None = None) -> AsyncCollection[dict[str, Any]]:
         """The live collection of `projection`, once it has folded `min_position` (else 503 after the wait)."""
+        cached = self._pointers.get(projection)
+        if min_position is None and cached and time.monotonic() - cached[0] < POINTER_TTL_SECONDS:
+            return self.db[cached[1].collection]
         deadline = time.monotonic() + self.wait_seconds
         while True:
             ptr = await load_pointer(self.db, projection)
+            self._pointers[projection] = (time.monotonic(), ptr)
             if min_position is None or ptr.position >= min_position:
                 return self.db[ptr.collection]
             if time.monotonic() >= deadline:

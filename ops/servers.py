@@ -197,6 +197,17 @@ def start_mongo(data_dir: Path, memory: bool = False) -> Server:
     return Server("mongo", f"mongodb://127.0.0.1:{port}/", process, log_path)
 
 
+def wait_http_ok(url: str, timeout: float = 30.0) -> None:
+    """Poll `url` until it answers 200 (a part's readiness endpoint), or raise after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as resp:
+            if resp.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s")
+
+
 @dataclass
 class Servers:
     """The three servers of one platform run."""

@@ -32,9 +32,9 @@ from commands.store.mongo import MongoEventStore
 from domain.activity import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
-from ops.bench.e2e_bench import percentile, spawn, wait_ready
+from ops.bench.e2e_bench import percentile, spawn
 from ops.bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
-from ops.servers import start_all, stop_process
+from ops.servers import start_all, stop_process, wait_http_ok
 from projections.eligibility import partial_facts
 from projections.pointers import load_pointer
 from projections.replay import replay
@@ -243,7 +243,7 @@ def main() -> None:
             procs.append(spawn(["ops.cli", "projectors", "user_facts"], env, base / "projectors.log"))
             procs.append(spawn(["ops.cli", "gateway"], env, base / "gateway.log"))
             url = f"http://127.0.0.1:{port}"
-            wait_ready(url)
+            wait_http_ok(f"{url}/health/ready")
             kind = "in-memory" if args.memory else "file"
             print(f"servers and parts up in {time.perf_counter() - started:.1f} s (stand-in on {kind} SQLite; "
                   "2 handler processes, 1 user_facts projector, 1 gateway)\n")

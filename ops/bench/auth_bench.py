@@ -13,8 +13,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,7 +25,8 @@ import httpx
 
 from commands.passwords import HASHER
 from gateway.auth.tokens import TokenService, load_or_create_key
-from ops.servers import _die_with_parent, free_port, running, stop_process
+from ops.bench.e2e_bench import spawn
+from ops.servers import free_port, running, stop_process, wait_http_ok
 
 PASSWORD = "bench-pass-42"
 
@@ -109,28 +108,10 @@ def bench_verify(key_path: Path) -> list[str]:
             f"{'token verify, cached':<34} {warm:>9,.0f}/s  (a token seen before; validity re-checked)"]
 
 
-def start_part(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "ops.cli", *argv], env=env, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-
-
-async def wait_ready(client: httpx.AsyncClient) -> None:
-    deadline = time.monotonic() + 30.0
-    while time.monotonic() < deadline:
-        try:
-            if (await client.get("/health/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the gateway did not become ready; see the logs in the bench directory")
-
-
 async def bench_http(base: str, seconds: float, concurrency: int) -> list[str]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        await wait_ready(client)
+        await asyncio.to_thread(wait_http_ok, f"{base}/health/ready")
         emails = [f"bench-{uuid.uuid4().hex[:10]}@example.com" for _ in range(concurrency)]
         created = await asyncio.gather(*(client.post("/auth/users", json={"email": e, "password": PASSWORD})
                                          for e in emails))
@@ -176,7 +157,7 @@ def main() -> None:
         env = {**os.environ, **servers.urls(), "MONGO_DB": "authbench", "DATA_DIR": str(base_dir),
                "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING",
                "LOGIN_MAX_FAILURES_ADDRESS": "100000", "HANDLER_QUEUE": f"bench-{uuid.uuid4().hex[:6]}"}
-        parts = [start_part(argv, env, base_dir / f"{argv[0]}.log")
+        parts = [spawn(["ops.cli", *argv], env, base_dir / f"{argv[0]}.log")
                  for argv in (["handlers"], ["projectors", "users"], ["gateway"])]
         for part in parts:
             stack.callback(stop_process, part)

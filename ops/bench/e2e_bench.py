@@ -24,7 +24,7 @@ import httpx
 
 from brokers.nats import make_broker
 from brokers.subjects import command_subject
-from ops.servers import _die_with_parent, free_port, start_all, stop_process
+from ops.servers import _die_with_parent, free_port, start_all, stop_process, wait_http_ok
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -36,18 +36,6 @@ def spawn(module_args: list[str], env: dict[str, str], log: Path) -> subprocess.
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", *module_args], env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-
-
-def wait_ready(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("gateway not ready")
 
 
 async def bench_pings(nats_url: str, count: int) -> None:
@@ -121,7 +109,7 @@ def main() -> None:
                 procs = [spawn(handler_module, env, base / f"h{i}.log") for i in range(2)]
                 procs.append(spawn(["ops.cli", "gateway"], env, base / "gateway.log"))
                 url = f"http://127.0.0.1:{port}"
-                wait_ready(url)
+                wait_http_ok(f"{url}/health/ready")
                 if handler_module[0] == "ops.cli":
                     asyncio.run(bench_pings(servers.nats.url, args.pings))
                 asyncio.run(bench_registrations(url, args.requests, args.concurrency, label))

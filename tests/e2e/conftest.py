@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from ops.servers import _die_with_parent, free_port, stop_process
+from ops.servers import _die_with_parent, free_port, stop_process, wait_http_ok
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
@@ -41,12 +39,4 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
 
 
 def wait_ready(base_url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base_url} not ready within {timeout}s")
+    wait_http_ok(f"{base_url}/health/ready", timeout)
