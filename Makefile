@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python -m ops.bench.store_bench
 	$(BIN)/python -m ops.bench.auth_bench
 	$(BIN)/python -m ops.bench.e2e_bench
+	$(BIN)/python -m ops.bench.activity_bench
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     create = admin.add_parser("create", help="create an ADMIN (or promote an existing user to ADMIN)")
     create.add_argument("--email", required=True)
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    seed = sub.add_parser("seed-demo", help="a realistic demo data set (staff, players, events, rewards, activities)")
+    seed.add_argument("--users", type=int, default=50, help="how many players (default 50)")
+    seed.add_argument("--seed", type=int, default=42, help="the same seed gives the same data; rerunning adds nothing")
     return parser
 
 
@@ -67,6 +70,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from ops.admin_cli import create_admin_main
 
             return asyncio.run(create_admin_main(args.email, args.password_stdin))
+        case "seed-demo":
+            from ops.seed_demo import seed_demo_main
+
+            return asyncio.run(seed_demo_main(args.users, args.seed))
     return 0
 
 
