@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 from tqdm import tqdm
 
 from commands.store.mongo import MongoEventStore
-from ops.settings import MongoSettings
+from ops.settings import MongoSettings, ReplaySettings
 from projections.registry import all_projections
 from projections.replay import replay
 
@@ -24,7 +24,7 @@ async def replay_main(name: str | None, everything: bool) -> int:
         print(f"reward-ledger replay: unknown projection {name!r}; projections: {', '.join(sorted(projections))}",
               file=sys.stderr)
         return 2
-    settings = MongoSettings()
+    settings, grace = MongoSettings(), ReplaySettings().drop_grace
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True)
     db = client[settings.database]
     store = MongoEventStore(db)
@@ -36,7 +36,7 @@ async def replay_main(name: str | None, everything: bool) -> int:
                     bar.n = done
                     bar.refresh()
 
-                collection, position = await replay(db, store, projection, progress)
+                collection, position = await replay(db, store, projection, progress, grace)
             print(f"{projection.name}: switched to {collection} at position {position}")
     finally:
         await client.close()

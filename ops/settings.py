@@ -79,6 +79,13 @@ class GatewaySettings:
 
 
 @dataclass(frozen=True)
+class ReplaySettings:
+    #: `REPLAY_DROP_GRACE_SECONDS`: how long a replaced read-model collection is kept after the switch, so reads
+    #: already routed to it (and gateway pointer caches, 0.5 s) finish; then it is dropped.
+    drop_grace: float = field(default_factory=lambda: float(_env("REPLAY_DROP_GRACE_SECONDS", "2")))
+
+
+@dataclass(frozen=True)
 class MetricsSettings:
     #: `METRICS_PORT`: port for /metrics of the non-HTTP parts (handlers, relay, projectors); 0 = off.
     port: int = field(default_factory=lambda: int(_env("METRICS_PORT", "0")))

@@ -98,7 +98,7 @@ async def test_replay_cli_rebuilds_and_reports(server_env, mongo_db):
     store = MongoEventStore(mongo_db)
     await store.ensure_indexes()
     await append_all(store, [[1, [Role.ADMIN]], [2]], chunk=2)
-    env = {**os.environ, **server_env}
+    env = {**os.environ, **server_env, "REPLAY_DROP_GRACE_SECONDS": "0.6"}
     done = await asyncio.to_thread(replay_cli, env, "users")
     assert done.returncode == 0, done.stderr
     assert "users: switched to rm_users_" in done.stdout and "at position 5" in done.stdout
