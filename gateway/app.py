@@ -39,7 +39,8 @@ CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionContr
 
 def create_app(gateway: GatewaySettings | None = None) -> Litestar:
     gateway = gateway or GatewaySettings()
-    redis_holder: dict[str, Redis] = {}
+    redis = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
+    auth = AuthServices.create(AuthSettings(), redis)  # reads (or creates) the signing key
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -47,7 +48,6 @@ def create_app(gateway: GatewaySettings | None = None) -> Litestar:
         broker = make_broker(nats.url)
         await broker.connect()
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_settings.url, tz_aware=True)
-        redis = redis_holder["redis"]
         db = mongo[mongo_settings.database]
         app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout),
                                          ReadModels(db, gateway.read_wait_seconds))
@@ -58,15 +58,13 @@ def create_app(gateway: GatewaySettings | None = None) -> Litestar:
             await mongo.close()
             await redis.aclose()
 
-    redis_holder["redis"] = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
-    auth = AuthServices.create(AuthSettings(), redis_holder["redis"])  # reads (or creates) the signing key
     return Litestar(
         route_handlers=[*CONTROLLERS, swagger_assets_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),
         middleware=[correlation_middleware, DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
-                    DefineMiddleware(IdempotencyMiddleware, redis=redis_holder["redis"], ttl=gateway.idempotency_ttl)],
+                    DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl)],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
         request_max_body_size=gateway.max_body_bytes,
