@@ -26,7 +26,7 @@ PENDING_TTL_SECONDS = 60
 _REPLAYED_HEADERS = {"content-type", "ledger-position", "set-cookie", "location", "retry-after"}
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def request_header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             return str(value.decode("latin-1"))
@@ -40,7 +40,7 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        cid = (_header(scope, b"x-correlation-id") or "")[:128] or uuid.uuid4().hex
+        cid = (request_header(scope, b"x-correlation-id") or "")[:128] or uuid.uuid4().hex
         token = correlation_id.set(cid)
         scope.setdefault("state", {})["correlation_id"] = cid
         started, status = time.perf_counter(), 500
@@ -73,7 +73,7 @@ class IdempotencyMiddleware:
         self.app, self.redis, self.ttl = app, redis, ttl
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        key = request_header(scope, b"idempotency-key") if scope["type"] == "http" else None
         if not key or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
@@ -87,7 +87,7 @@ class IdempotencyMiddleware:
             more = message.get("more_body", False)
         # The caller is its bearer token, else its cookies (the refresh cookie authenticates /auth/refresh): two
         # clients sending the same key never see each other's answers.
-        identity = _header(scope, b"authorization") or _header(scope, b"cookie") or "anonymous"
+        identity = request_header(scope, b"authorization") or request_header(scope, b"cookie") or "anonymous"
         caller = hashlib.sha256(identity.encode()).hexdigest()[:32]
         redis_key = f"idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
         fingerprint = hashlib.sha256(f"{scope['method']} {scope['path']} {scope.get('query_string', b'')!r}".encode()

@@ -10,7 +10,7 @@ from typing import Any
 from litestar.types import ASGIApp
 
 from gateway.auth.tokens import InvalidToken, TokenService
-from gateway.middleware import _header
+from gateway.middleware import request_header
 
 
 class AuthenticationMiddleware:
@@ -18,7 +18,7 @@ class AuthenticationMiddleware:
         self.app, self.tokens = app, tokens
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and (header := _header(scope, b"authorization")):
+        if scope["type"] == "http" and (header := request_header(scope, b"authorization")):
             scheme, _, credentials = header.strip().partition(" ")
             state = scope.setdefault("state", {})
             if scheme.lower() != "bearer" or not credentials.strip():
