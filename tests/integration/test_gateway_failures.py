@@ -38,12 +38,12 @@ async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch):
     assert live.status_code == 200
 
 
-async def test_read_your_writes_times_out_with_503(server_env, monkeypatch, mongo_db):
-    monkeypatch.setenv("READ_WAIT_SECONDS", "0.3")
-    app = create_app(GatewaySettings())
-    async with app.lifespan():
-        from gateway.problems import Unavailable
-
-        with pytest.raises(Unavailable) as caught:
-            await app.state.gateway.read_models.collection("users", min_position=10)
-        assert caught.value.headers["Retry-After"] == "1"
+async def test_read_your_writes_beyond_the_store_head_is_a_503_problem(platform, auth, monkeypatch):
+    headers = await auth.headers("OPERATOR")
+    state = platform.app.state.gateway
+    monkeypatch.setattr(state.read_models, "wait_seconds", 0.3)
+    response = await platform.client.get("/events?minPosition=1000000", headers=headers)
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["Retry-After"] == "1"
+    assert "1000000" in response.json()["detail"]
