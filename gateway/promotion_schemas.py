@@ -16,7 +16,7 @@ from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
 from domain.types import IsoTime, StrictBool, StrictInt
-from gateway.schemas import Schema
+from gateway.schemas import Page, Schema
 
 _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (login_days, invites, purchase_total, "
@@ -61,11 +61,8 @@ class EventOut(Schema):
     updated_at: str
 
 
-class EventPage(Schema):
-    items: list[EventOut]
-    total: int
-    page: int
-    limit: int
+class EventPage(Page[EventOut]):
+    pass
 
 
 class RewardFields(Schema):
@@ -96,11 +93,8 @@ class RewardOut(Schema):
     created_by: str | None = None
 
 
-class RewardPage(Schema):
-    items: list[RewardOut]
-    total: int
-    page: int
-    limit: int
+class RewardPage(Page[RewardOut]):
+    pass
 
 
 class EventRewardCreate(Schema):
@@ -129,11 +123,8 @@ class EventRewardOut(Schema):
     per_user_limit: int
 
 
-class EventRewardPage(Schema):
-    items: list[EventRewardOut]
-    total: int
-    page: int
-    limit: int
+class EventRewardPage(Page[EventRewardOut]):
+    pass
 
 
 class ActivityAccepted(Schema):

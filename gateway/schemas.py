@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from domain.user import Role
 
+T = TypeVar("T")
+
 
 class Schema(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Page(Schema, Generic[T]):
+    """The one list shape (SPEC): `{items, total, page, limit}`; subclass it per item type for a named schema."""
+
+    items: list[T]
+    total: int
+    page: int
+    limit: int
 
 
 class UserCreate(Schema):
