@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ops.servers import Servers, ServerStartError, _die_with_parent, free_port, start_mongo, start_nats, start_valkey
+from ops.servers import Server, ServerStartError, _die_with_parent, free_port, start_mongo, start_nats, start_valkey
 from ops.servers import stop_process as stop_child
 from ops.settings import GatewaySettings, data_dir, run_file
 
@@ -44,10 +44,10 @@ class Part:
         self.started_at = time.monotonic()
 
 
-def _servers(base: Path) -> tuple[dict[str, str], list[object]]:
+def _servers(base: Path) -> tuple[dict[str, str], list[Server]]:
     """URLs of the servers to use: those named in the environment, and embedded ones for the rest."""
     urls: dict[str, str] = {}
-    started: list[object] = []
+    started: list[Server] = []
     starters = {"NATS_URL": lambda: start_nats(base / "nats"), "MONGO_URL": lambda: start_mongo(base / "mongo"),
                 "REDIS_URL": lambda: start_valkey(base / "redis")}
     for name, start in starters.items():
@@ -120,7 +120,7 @@ def run_platform() -> int:
             if part.process:
                 stop_child(part.process, timeout=10)
         for server in started:
-            server.stop()  # type: ignore[attr-defined]
+            server.stop()
         run_file().unlink(missing_ok=True)
         print("Reward Ledger stopped.", flush=True)
     return 0
@@ -143,5 +143,3 @@ def _watch(parts: list[Part]) -> None:
             part.next_start = 0.0
             part.start()
 
-
-__all__ = ["Servers", "run_platform"]
