@@ -16,19 +16,11 @@ from commands.handlers import COMMAND_HANDLERS, Handler
 from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
 from domain.clock import now_ms
-from domain.errors import DomainError, FieldError
+from domain.errors import DomainError, FieldError, field_errors
 from ops.metrics import COMMAND_LATENCY
 
 log = logging.getLogger("ledger.handlers")
 MAX_ATTEMPTS = 5
-
-
-def pointer(loc: tuple[int | str, ...]) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc) if loc else ""
-
-
-def validation_errors(exc: ValidationError) -> list[FieldError]:
-    return [FieldError(pointer(tuple(e["loc"])), e["msg"]) for e in exc.errors()]
 
 
 def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) -> CommandReply:
@@ -61,7 +53,7 @@ async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: 
     try:
         command = cls.model_validate(payload)
     except ValidationError as exc:
-        return error_reply("invalid-input", "the command is not valid", validation_errors(exc))
+        return error_reply("invalid-input", "the command is not valid", field_errors(exc))
     actor = Actor(headers.get("Actor-Id") or None, frozenset(filter(None, headers.get("Actor-Roles", "").split(","))))
     for _ in range(MAX_ATTEMPTS):
         ctx = CommandContext(store, command_id, headers.get("X-Correlation-Id"), actor, now_ms)

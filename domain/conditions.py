@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Final, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from domain.errors import FieldError, InvalidInput
+from domain.errors import FieldError, InvalidInput, escape_pointer, json_pointer
 
 LANGUAGE_VERSION: Final = 1
 MAX_DEPTH: Final = 8
@@ -118,11 +118,6 @@ class ConditionError(InvalidInput, ValueError):
         return ConditionError([FieldError(prefix + e.path, e.message) for e in self.errors])
 
 
-def escape_pointer(token: str) -> str:
-    """Escape one JSON-pointer reference token (RFC 6901): `~` → `~0`, `/` → `~1`."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 class _Parser:
     """Walks raw JSON once, collecting every error, and stops early when the node budget is spent."""
 
@@ -181,7 +176,7 @@ class _Parser:
             return model.model_validate(body, by_alias=True, by_name=False)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                pointer = "".join(f"/{escape_pointer(str(part))}" for part in err["loc"])
+                pointer = json_pointer(err["loc"])
                 self.error(path + pointer, err["msg"])
             return None
 

@@ -5,6 +5,7 @@ Expected business outcomes ("not eligible", "out of stock") are events, not erro
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -61,7 +62,16 @@ class Unauthorized(DomainError):
         super().__init__(detail, [], "unauthorized")
 
 
+def escape_pointer(token: str) -> str:
+    """Escape one JSON-pointer reference token (RFC 6901): `~` → `~0`, `/` → `~1`."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(loc: Iterable[object]) -> str:
+    """A pydantic error location as a JSON pointer from the validated object's root (`""` is the root)."""
+    return "".join(f"/{escape_pointer(str(part))}" for part in loc)
+
+
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """Pydantic errors as FieldErrors whose paths are JSON pointers (RFC 6901) from the validated object's root."""
-    return [FieldError("".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in e["loc"]), e["msg"])
-            for e in exc.errors(include_url=False)]
+    return [FieldError(json_pointer(e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.serialization import encode_json
 
+from domain.errors import json_pointer
 from ops.logging import correlation_id
 
 log = logging.getLogger("ledger.gateway")
@@ -94,17 +95,13 @@ async def send_problem(send: Any, status: int, detail: str, errors: list[dict[st
     await send({"type": "http.response.body", "body": problem_body(status, detail, errors)})
 
 
-def _pointer(loc: tuple[Any, ...] | list[Any]) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in loc) if loc else ""
-
-
 def _validation_problem(exc: ValidationException) -> Response[bytes]:
     """Body schema errors are 422 with pointers; bad query or path parameters are 400."""
     cause = exc.__cause__
     details = getattr(cause, "errors", None)
     details = details() if callable(details) else details
     if isinstance(details, list) and details and all(isinstance(e, dict) and "loc" in e for e in details):
-        errors = [{"path": _pointer(e["loc"]), "message": str(e.get("msg", "invalid"))} for e in details]
+        errors = [{"path": json_pointer(e["loc"]), "message": str(e.get("msg", "invalid"))} for e in details]
         return problem(422, "the request body breaks the schema", errors)
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [{"path": "/" + str(e.get("key", "")).replace(".", "/"), "message": str(e.get("message", "invalid"))}
