@@ -90,17 +90,25 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None
             continue
 
 
-def _spawn(name: str, argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+def spawn_logged(argv: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """The one way this project starts a child: own process group, dies with its parent, output appended to a log,
+    no stdin. Servers, the parts under `run`, benchmarks and process tests all start theirs here."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("ab")
+    with log_path.open("ab") as log:
+        return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=_die_with_parent)
+
+
+def spawn_python(module_args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`python -m <module_args>` with this interpreter, through `spawn_logged`."""
+    return spawn_logged([sys.executable, "-m", *module_args], log_path, env)
+
+
+def _spawn(name: str, argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
-        )
+        return spawn_logged(argv, log_path)
     except OSError as exc:
         raise ServerStartError(f"{name} could not be started ({argv[0]}): {exc.strerror}") from exc
-    finally:
-        log.close()
 
 
 def _wait_ready(name: str, process: subprocess.Popen[bytes], log_path: Path, probe: Callable[[], bool],

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ops.servers import Server, ServerStartError, _die_with_parent, free_port, start_mongo, start_nats, start_valkey
+from ops.servers import Server, ServerStartError, free_port, spawn_python, start_mongo, start_nats, start_valkey
 from ops.servers import stop_process as stop_child
 from ops.settings import GatewaySettings, data_dir, run_file
 
@@ -37,10 +37,7 @@ class Part:
     started_at: float = field(default=0.0)
 
     def start(self) -> None:
-        with self.log_path.open("ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "ops.cli", *self.argv], env=self.env,
-                                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                            preexec_fn=_die_with_parent)
+        self.process = spawn_python(["ops.cli", *self.argv], self.log_path, self.env)
         self.started_at = time.monotonic()
 
 

@@ -14,7 +14,6 @@ import asyncio
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +23,7 @@ import httpx
 
 from brokers.nats import make_broker
 from brokers.subjects import command_subject
-from ops.servers import _die_with_parent, free_port, start_all, stop_process, wait_http_ok
+from ops.servers import free_port, spawn_python, start_all, stop_process, wait_http_ok
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -33,9 +32,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def spawn(module_args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", *module_args], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    return spawn_python(module_args, log, env)
 
 
 async def bench_pings(nats_url: str, count: int) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from ops.servers import _die_with_parent, free_port, stop_process, wait_http_ok
+from ops.servers import free_port, spawn_python, stop_process, wait_http_ok
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
 
@@ -27,9 +26,7 @@ def spawn(tmp_path: Path) -> Iterator[Spawn]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(argv: list[str], env: dict[str, str], log_name: str | None = None) -> subprocess.Popen[bytes]:
-        log = (tmp_path / f"{log_name or argv[0]}-{len(started)}.log").open("ab")
-        proc = subprocess.Popen([sys.executable, "-m", "ops.cli", *argv], env=env, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        proc = spawn_python(["ops.cli", *argv], tmp_path / f"{log_name or argv[0]}-{len(started)}.log", env)
         started.append(proc)
         return proc
 

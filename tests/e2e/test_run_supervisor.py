@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ops.servers import _die_with_parent, free_port, stop_process
+from ops.servers import free_port, spawn_python, stop_process
 from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -62,9 +60,7 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGO_URL", "REDIS_URL")}
     env.update({"DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false"})
-    log = (tmp_path / "run.log").open("wb")
-    run = subprocess.Popen([sys.executable, "-m", "ops.cli", "run"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                           preexec_fn=_die_with_parent)
+    run = spawn_python(["ops.cli", "run"], tmp_path / "run.log", env)
     try:
         wait_ready(f"http://127.0.0.1:{port}", timeout=60)
         info = json.loads((tmp_path / "data" / "run.json").read_text())
@@ -85,5 +81,4 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
         assert not (tmp_path / "data" / "run.json").exists()
     finally:
         stop_process(run)
-        log.close()
     assert "restarting" in (tmp_path / "run.log").read_text()
