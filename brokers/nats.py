@@ -4,9 +4,13 @@ process (tests) would then never get the stream."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.nats import JStream, NatsBroker
+from faststream.nats.security import NatsCredentials, NatsUserPassword
 
 from brokers.subjects import EVENT_PREFIX
+from ops.settings import NatsSettings
 
 #: How long JetStream remembers a Nats-Msg-Id; a relay restart re-publishing within it is de-duplicated.
 DUPLICATE_WINDOW_SECONDS = 15 * 60
@@ -31,3 +35,16 @@ async def ensure_event_stream(broker: NatsBroker, name: str) -> None:
         await js.add_stream(config)
     except BadRequestError:
         await js.update_stream(config)
+
+
+def connect_options(nats: NatsSettings) -> dict[str, Any]:
+    """The identity a broker connects as (user-password or a .creds file) and its reply-inbox prefix, which that
+    identity's NATS permissions let it subscribe to."""
+    options: dict[str, Any] = {}
+    if nats.inbox_prefix:
+        options["inbox_prefix"] = nats.inbox_prefix
+    if nats.user:
+        options["security"] = NatsUserPassword(nats.user, nats.password)
+    elif nats.creds:
+        options["security"] = NatsCredentials(nats.creds)
+    return options

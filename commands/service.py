@@ -13,7 +13,7 @@ from faststream.nats.annotations import NatsMessage
 from pymongo import AsyncMongoClient
 
 from brokers.activity_ingest import subscribe_activity_ingest
-from brokers.nats import make_broker
+from brokers.nats import connect_options, make_broker
 from brokers.subjects import APPENDED, command_subject
 from commands.dispatch import dispatch, error_reply
 from commands.handlers import COMMAND_HANDLERS
@@ -29,7 +29,7 @@ class HandlerService:
     """Owns the broker, the Mongo client and the store of one handler process."""
 
     def __init__(self, nats: NatsSettings, mongo: MongoSettings) -> None:
-        self.broker: NatsBroker = make_broker(nats.url)
+        self.broker: NatsBroker = make_broker(nats.url, **connect_options(nats))
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
         self.store = MongoEventStore(self.client[mongo.database], on_appended=self._nudge)
         for cls in COMMAND_HANDLERS:

@@ -12,7 +12,7 @@ from litestar.middleware import DefineMiddleware
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from brokers.nats import make_broker
+from brokers.nats import connect_options, make_broker
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
 from gateway.bus import CommandBus
@@ -30,6 +30,7 @@ from gateway.middleware import IdempotencyMiddleware, correlation_middleware
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
+from ops.nats_auth import GATEWAY, identity_settings
 from ops.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
@@ -37,15 +38,15 @@ CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionContr
                           ConditionController]
 
 
-def create_app(gateway: GatewaySettings | None = None) -> Litestar:
+def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettings | None = None) -> Litestar:
     gateway = gateway or GatewaySettings()
     redis = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
     auth = AuthServices.create(AuthSettings(), redis)  # reads (or creates) the signing key
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        nats, mongo_settings = NatsSettings(), MongoSettings()
-        broker = make_broker(nats.url)
+        nats, mongo_settings = nats_settings or identity_settings(GATEWAY), MongoSettings()
+        broker = make_broker(nats.url, **connect_options(nats))
         await broker.connect()
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_settings.url, tz_aware=True)
         db = mongo[mongo_settings.database]

@@ -15,11 +15,12 @@ from typing import Any
 from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 
-from brokers.nats import ensure_event_stream, make_broker
+from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import Relay
 from brokers.subjects import APPENDED
 from commands.service import HandlerService
 from commands.store.mongo import MongoEventStore
+from ops.nats_auth import HANDLERS, PROJECTORS, RELAY, identity_settings
 from ops.settings import GatewaySettings, MetricsSettings, MongoSettings, NatsSettings
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
@@ -42,8 +43,9 @@ def _serve_metrics() -> None:
 
 
 @contextlib.asynccontextmanager
-async def handlers_running() -> AsyncIterator[HandlerService]:
-    service = HandlerService(NatsSettings(), MongoSettings())
+async def handlers_running(nats: NatsSettings | None = None) -> AsyncIterator[HandlerService]:
+    """Command handlers, connected as `nats` (default: the `handlers` identity)."""
+    service = HandlerService(nats or identity_settings(HANDLERS), MongoSettings())
     await service.start()
     try:
         yield service
@@ -52,14 +54,16 @@ async def handlers_running() -> AsyncIterator[HandlerService]:
 
 
 @contextlib.asynccontextmanager
-async def catch_up_running(projections: list[str] | None = None, relay: bool = False) -> AsyncIterator[None]:
+async def catch_up_running(projections: list[str] | None = None, relay: bool = False,
+                           nats: NatsSettings | None = None) -> AsyncIterator[None]:
     """Projection runners (all, or the named ones; [] for none) and optionally the relay, each woken by the
-    APPENDED nudge and polling when idle."""
-    nats, mongo = NatsSettings(), MongoSettings()
+    APPENDED nudge and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else
+    `projectors`)."""
+    nats, mongo = nats or identity_settings(RELAY if relay else PROJECTORS), MongoSettings()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
     db = client[mongo.database]
     store = MongoEventStore(db)
-    broker = make_broker(nats.url)
+    broker = make_broker(nats.url, **connect_options(nats))
     chosen = [p for n, p in all_projections().items() if projections is None or n in projections]
     workers: list[Any] = [ProjectionRunner(db, store, p) for p in chosen]
     if relay:

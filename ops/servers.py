@@ -22,6 +22,10 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ops.nats_auth import NatsCredentials
 
 _PR_SET_PDEATHSIG = 1
 
@@ -126,16 +130,26 @@ def _wait_ready(name: str, process: subprocess.Popen[bytes], log_path: Path, pro
     raise ServerStartError(f"{name} was not ready within {timeout:.0f}s; log: {log_path}")
 
 
-def start_nats(data_dir: Path) -> Server:
-    """NATS with JetStream; it picks its own ports and writes them to a ports file we read back."""
+def start_nats(data_dir: Path, credentials: NatsCredentials | None = None, stream: str = "REWARDS_EVENTS",
+               admin: bool = False) -> Server:
+    """NATS with JetStream and per-identity permissions (`ops.nats_auth`); it picks its own ports and writes them to
+    a ports file we read back. Without `credentials`, they are kept in `data_dir`; `admin` adds an unrestricted
+    identity (test servers only). `extra["credentials"]` names the credentials file."""
+    from ops.nats_auth import ADMIN, CREDENTIALS_FILE, IDENTITIES, NatsCredentials, render_config, write_private
+
     binary = find_binary("nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
+    identities = (*IDENTITIES, ADMIN) if admin else IDENTITIES
+    credentials = NatsCredentials.load_or_create(credentials.path if credentials else data_dir / CREDENTIALS_FILE,
+                                                 identities)
+    config = data_dir / "nats.conf"
+    write_private(config, render_config(credentials.passwords, stream))
     ports_dir = data_dir / "ports"
     shutil.rmtree(ports_dir, ignore_errors=True)
     ports_dir.mkdir()
     log_path = data_dir / "nats.log"
-    argv = [binary, "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js", "-sd", str(data_dir / "jetstream"),
-            "--ports_file_dir", str(ports_dir), "-l", str(log_path)]
+    argv = [binary, "-c", str(config), "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js",
+            "-sd", str(data_dir / "jetstream"), "--ports_file_dir", str(ports_dir), "-l", str(log_path)]
     process = _spawn("nats-server", argv, log_path)
     ports: dict[str, list[str]] = {}
 
@@ -151,7 +165,8 @@ def start_nats(data_dir: Path) -> Server:
 
     _wait_ready("nats-server", process, log_path, ready)
     url = ports["nats"][0]
-    return Server("nats", url, process, log_path, {"monitor": ports["monitoring"][0]})
+    return Server("nats", url, process, log_path,
+                  {"monitor": ports["monitoring"][0], "credentials": str(credentials.path)})
 
 
 def _ping_redis(port: int) -> bool:
@@ -235,11 +250,11 @@ class Servers:
             server.stop()
 
 
-def start_all(data_dir: Path, memory_store: bool = False) -> Servers:
+def start_all(data_dir: Path, memory_store: bool = False, nats_admin: bool = False) -> Servers:
     """Start NATS, the store and Valkey under `data_dir`; on any failure stop those already started."""
     started: list[Server] = []
     try:
-        nats = start_nats(data_dir / "nats")
+        nats = start_nats(data_dir / "nats", admin=nats_admin)
         started.append(nats)
         mongo = start_mongo(data_dir / "mongo", memory=memory_store)
         started.append(mongo)

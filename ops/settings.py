@@ -51,6 +51,15 @@ class NatsSettings:
     queue: str = field(default_factory=lambda: _env("HANDLER_QUEUE", "handlers"))
     #: `EVENT_STREAM`: the JetStream stream the relay publishes domain events to.
     stream: str = field(default_factory=lambda: _env("EVENT_STREAM", "REWARDS_EVENTS"))
+    #: `NATS_USER` / `NATS_PASSWORD`: this part's NATS identity (see docs/threat-model.md). Empty: the credentials
+    #: in NATS_URL (`nats://user:pass@host:4222`) if any, or, next to a running `run`, DATA_DIR/nats-credentials.json.
+    user: str = field(default_factory=lambda: _env("NATS_USER", ""))
+    password: str = field(default_factory=lambda: _env("NATS_PASSWORD", ""), repr=False)
+    #: `NATS_CREDS`: path of a NATS .creds file (user JWT + NKey seed), for servers using decentralized auth.
+    creds: str = field(default_factory=lambda: _env("NATS_CREDS", ""))
+    #: `NATS_INBOX_PREFIX`: subject prefix of this part's reply inboxes (default `_INBOX.<identity>`); a part may
+    #: subscribe only to its own.
+    inbox_prefix: str = field(default_factory=lambda: _env("NATS_INBOX_PREFIX", ""))
 
 
 @dataclass(frozen=True)

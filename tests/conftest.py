@@ -11,16 +11,24 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
+from ops.nats_auth import ADMIN, IDENTITIES, NatsCredentials
 from ops.servers import Servers, start_all
 
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    running = start_all(tmp_path_factory.mktemp("servers"), memory_store=True)
+    running = start_all(tmp_path_factory.mktemp("servers"), memory_store=True, nats_admin=True)
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_credentials(servers: Servers) -> NatsCredentials:
+    """Every NATS identity of the session's server (and `admin`, unrestricted, for clean-up): each in-process part
+    and each test client connects as one of them, as under `reward-ledger run`."""
+    return NatsCredentials.load_or_create(Path(servers.nats.extra["credentials"]), (*IDENTITIES, ADMIN))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from nats.aio.client import Client as NatsClient
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
+from ops.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials
 from ops.parts import catch_up_running, handlers_running
 from ops.settings import GatewaySettings
 
@@ -27,20 +28,30 @@ class Platform:
     db: Any
     env: dict[str, str]
     app: Any = None  # the gateway's Litestar app (its state: `app.state.auth`, `app.state.gateway`)
+    nats: NatsCredentials | None = None  # `await nc.connect(url, **platform.nats.connect_kwargs("game-server"))`
+
+    def nats_login(self, identity: str) -> dict[str, str]:
+        """Keyword arguments for `nats.aio.client.Client.connect` as one NATS identity."""
+        assert self.nats is not None
+        return self.nats.connect_kwargs(identity)
 
 
 @pytest.fixture
-async def platform(server_env: dict[str, str], mongo_db: Any,
+async def platform(server_env: dict[str, str], mongo_db: Any, nats_credentials: NatsCredentials,
                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
     monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
-    app = create_app(GatewaySettings())
+    url = server_env["NATS_URL"]
+    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, url))
     ready, stop = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
         # One task enters and exits every context: anyio cancel scopes (the app lifespan) must not change task,
         # and litestar's own test clients run the app in a portal thread, which would block this loop while the
         # gateway waits for a handler that lives on it.
-        async with handlers_running(), catch_up_running(relay=True), app.lifespan():
+        async with (handlers_running(nats_credentials.settings_for(HANDLERS, url)),
+                    catch_up_running(nats=nats_credentials.settings_for(PROJECTORS, url)),
+                    catch_up_running([], relay=True, nats=nats_credentials.settings_for(RELAY, url)),
+                    app.lifespan()):
             ready.set()
             await stop.wait()
 
@@ -54,16 +65,16 @@ async def platform(server_env: dict[str, str], mongo_db: Any,
     address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
     transport = httpx.ASGITransport(app=app, client=(address, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-        yield Platform(client, mongo_db, server_env, app)
+        yield Platform(client, mongo_db, server_env, app, nats_credentials)
     stop.set()
     await task
-    await _delete_event_stream(server_env["NATS_URL"])
+    await _delete_event_stream(url, nats_credentials)
 
 
-async def _delete_event_stream(url: str) -> None:
+async def _delete_event_stream(url: str, credentials: NatsCredentials) -> None:
     """The JetStream stream is server-wide: drop it so the next test's relay starts from an empty stream."""
     nc = NatsClient()
-    await nc.connect(url)
+    await nc.connect(url, **credentials.connect_kwargs(ADMIN))
     try:
         with contextlib.suppress(Exception):
             await nc.jetstream().delete_stream("REWARDS_EVENTS")

@@ -65,7 +65,7 @@ async def test_facts_from_http_and_nats_answer_an_event_rewards_condition(platfo
         await post_activity(platform, activity("alice", "login", day))
     await post_activity(platform, activity("alice", "login", 1), headers=operator)  # same day again: one day
     nc = NatsClient()
-    await nc.connect(platform.env["NATS_URL"])
+    await nc.connect(platform.env["NATS_URL"], **platform.nats_login("game-server"))
     try:
         await nc.publish("rewards.activity.invite", json.dumps(activity("alice", "invite", 1)).encode())
         reply = await nc.request("rewards.activity.invite", json.dumps(
@@ -136,7 +136,7 @@ async def test_a_refused_nats_report_is_answered_and_stores_nothing(platform) ->
     store = MongoEventStore(platform.db)
     head = await store.head()
     nc = NatsClient()
-    await nc.connect(platform.env["NATS_URL"])
+    await nc.connect(platform.env["NATS_URL"], **platform.nats_login("game-server"))
     try:
         for subject, body in [("rewards.activity.login", b"{not json"),
                               ("rewards.activity.login", json.dumps(activity("x", "invite", 0)).encode()),

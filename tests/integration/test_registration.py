@@ -21,7 +21,7 @@ async def register(platform, email: str, **headers: str):
 
 async def test_registration_flows_through_store_jetstream_and_read_model(platform):
     nc = NatsClient()
-    await nc.connect(platform.env["NATS_URL"])
+    await nc.connect(platform.env["NATS_URL"], **platform.nats_login("game-server"))
     js = nc.jetstream()
     response = await register(platform, "Player.One@Example.com", **{"X-Correlation-Id": "corr-42"})
     assert response.status_code == 201

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from brokers.nats import ensure_event_stream, make_broker
+from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.user import UserLoggedIn
+from ops.nats_auth import ADMIN
 
 pytestmark = pytest.mark.integration
 STREAM = "RELAY_TEST"
@@ -25,13 +26,16 @@ async def append_logins(store: MongoEventStore, user: str, start_version: int, c
         await store.append(NewCommit(f"User-{user}", start_version + i, [event]))
 
 
-async def test_relay_resumes_from_checkpoint_and_jetstream_drops_duplicates(server_env, mongo_db, monkeypatch):
+async def test_relay_resumes_from_checkpoint_and_jetstream_drops_duplicates(server_env, mongo_db, monkeypatch,
+                                                                             nats_credentials):
     store = MongoEventStore(mongo_db)
     await store.ensure_indexes()
-    broker = make_broker(server_env["NATS_URL"])
+    # Admin: this checks the relay's logic on a stream of its own, which the relay identity may not create.
+    admin = nats_credentials.settings_for(ADMIN, server_env["NATS_URL"])
+    broker = make_broker(admin.url, **connect_options(admin))
     await broker.connect()
     nc = NatsClient()
-    await nc.connect(server_env["NATS_URL"])
+    await nc.connect(server_env["NATS_URL"], **nats_credentials.connect_kwargs(ADMIN))
     js = nc.jetstream()
     with contextlib.suppress(Exception):
         await js.delete_stream("REWARDS_EVENTS")  # subjects may not overlap between streams
