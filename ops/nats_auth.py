@@ -31,6 +31,11 @@ CREDENTIALS_FILE = "nats-credentials.json"
 GAME_SERVER_FILE = "nats-game-server.json"
 
 
+def event_stream_name() -> str:
+    """EVENT_STREAM, readable before any server URL is known (the permissions name the stream)."""
+    return NatsSettings(url="").stream
+
+
 def inbox_prefix(identity: str) -> str:
     return f"_INBOX.{identity}"
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ops.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
 from ops.servers import Server, ServerStartError, free_port, spawn_python, start_mongo, start_nats, start_valkey
 from ops.servers import stop_process as stop_child
 from ops.settings import GatewaySettings, data_dir, run_file
@@ -41,11 +42,12 @@ class Part:
         self.started_at = time.monotonic()
 
 
-def _servers(base: Path) -> tuple[dict[str, str], list[Server]]:
+def _servers(base: Path, nats_credentials: NatsCredentials | None = None) -> tuple[dict[str, str], list[Server]]:
     """URLs of the servers to use: those named in the environment, and embedded ones for the rest."""
     urls: dict[str, str] = {}
     started: list[Server] = []
-    starters = {"NATS_URL": lambda: start_nats(base / "nats"), "MONGO_URL": lambda: start_mongo(base / "mongo"),
+    starters = {"NATS_URL": lambda: start_nats(base / "nats", nats_credentials, event_stream_name()),
+                "MONGO_URL": lambda: start_mongo(base / "mongo"),
                 "REDIS_URL": lambda: start_valkey(base / "redis")}
     for name, start in starters.items():
         if os.environ.get(name):
@@ -75,8 +77,10 @@ def run_platform() -> int:
         print(f"reward-ledger run: port {gateway.port} on {gateway.host} is taken; set GATEWAY_PORT to a free one",
               file=sys.stderr)
         return 1
+    # Embedded NATS: every part's password, created once and kept (0600); each part is handed only its own.
+    nats_credentials = None if os.environ.get("NATS_URL") else NatsCredentials.load_or_create(base / CREDENTIALS_FILE)
     try:
-        urls, started = _servers(base / "servers")
+        urls, started = _servers(base / "servers", nats_credentials)
     except ServerStartError as exc:
         print(f"reward-ledger run: {exc}", file=sys.stderr)
         return 1
@@ -85,7 +89,8 @@ def run_platform() -> int:
     parts = []
     for name, argv in PARTS:
         metrics = free_port() if name != "gateway" else 0
-        env = {**os.environ, **urls, "METRICS_PORT": str(metrics), "DATA_DIR": str(base), "PART_NAME": name}
+        env = {**os.environ, **urls, "METRICS_PORT": str(metrics), "DATA_DIR": str(base), "PART_NAME": name,
+               **(nats_credentials.env_for(argv[0]) if nats_credentials else {})}
         parts.append(Part(name, argv, env, logs / f"{name}.log"))
     run_file().write_text(json.dumps({
         "pid": os.getpid(), "servers": urls, "gateway": f"http://{gateway.host}:{gateway.port}",
@@ -104,6 +109,10 @@ def run_platform() -> int:
     print(f"Reward Ledger is up: gateway http://{gateway.host}:{gateway.port} (docs /docs, metrics /metrics)")
     for key, url in urls.items():
         print(f"  {key}={url}")
+    if nats_credentials:
+        game_server = base / GAME_SERVER_FILE
+        nats_credentials.write_game_server_file(game_server, urls["NATS_URL"], event_stream_name())
+        print(f"  game servers: NATS identity in {game_server} (publish rewards.activity.<kind>, read the event feed)")
     print(f"  logs in {logs}; Ctrl-C stops everything", flush=True)
     try:
         while not stopping:

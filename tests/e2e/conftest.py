@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ops.nats_auth import IDENTITIES, NatsCredentials
 from ops.servers import free_port, spawn_python, stop_process, wait_http_ok
 
 Spawn = Callable[..., subprocess.Popen[bytes]]
@@ -17,15 +18,18 @@ Spawn = Callable[..., subprocess.Popen[bytes]]
 
 @pytest.fixture
 def part_env(server_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """One environment for every part; `spawn` adds each part's own NATS identity, as `run` does."""
     return {**os.environ, **server_env, "DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(free_port()),
             "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:8]}", "COMMAND_TIMEOUT": "2", "COOKIE_SECURE": "false"}
 
 
 @pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Spawn]:
+def spawn(tmp_path: Path, nats_credentials: NatsCredentials) -> Iterator[Spawn]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(argv: list[str], env: dict[str, str], log_name: str | None = None) -> subprocess.Popen[bytes]:
+        if argv[0] in IDENTITIES:
+            env = {**env, **nats_credentials.env_for(argv[0])}
         proc = spawn_python(["ops.cli", *argv], tmp_path / f"{log_name or argv[0]}-{len(started)}.log", env)
         started.append(proc)
         return proc

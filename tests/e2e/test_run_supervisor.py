@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
+import stat
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from nats.aio.client import Client as NatsClient
 
 from ops.servers import free_port, spawn_python, stop_process
 from tests.e2e.conftest import wait_ready
@@ -56,6 +59,35 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+def check_nats_credentials(data: Path, banner: str) -> None:
+    """`run` kept every part's NATS password private (0600, not in run.json), printed where the game server's
+    identity is, and that identity works end to end: an activity report is answered by the handlers, and the
+    registration above reached the event feed through the relay."""
+    credentials = data / "nats-credentials.json"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    passwords = json.loads(credentials.read_text())["users"].values()
+    assert not any(p in (data / "run.json").read_text() for p in passwords)
+    handoff = data / "nats-game-server.json"
+    assert str(handoff) in banner and stat.S_IMODE(handoff.stat().st_mode) == 0o600
+    game = json.loads(handoff.read_text())
+
+    async def as_game_server() -> tuple[dict[str, object], list[str]]:
+        nc = NatsClient()
+        await nc.connect(game["url"], user=game["user"], password=game["password"], inbox_prefix=game["inboxPrefix"])
+        try:
+            report = {"id": "run-1", "userId": "u1", "kind": "login", "occurredAt": "2026-11-30T10:00:00Z"}
+            reply = await nc.request("rewards.activity.login", json.dumps(report).encode(), timeout=10)
+            feed = await nc.jetstream().pull_subscribe("rewards.evt.>", stream=game["eventStream"])
+            messages = await feed.fetch(1, timeout=10)
+            return json.loads(reply.data), [m.subject for m in messages]
+        finally:
+            await nc.close()
+
+    reply, subjects = asyncio.run(as_game_server())
+    assert reply["ok"] is True, reply
+    assert subjects == ["rewards.evt.User.UserRegistered"]
+
+
 def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGO_URL", "REDIS_URL")}
@@ -68,6 +100,7 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
         response = httpx.post(f"http://127.0.0.1:{port}/auth/users",
                               json={"email": "run@example.com", "password": "correct-horse-9"})
         assert response.status_code == 201
+        check_nats_credentials(tmp_path / "data", (tmp_path / "run.log").read_text())
         tree = descendants(run.pid)
         projector = next(pid for pid, cmd in tree.items() if "ops.cli projectors" in cmd)
         os.kill(projector, signal.SIGKILL)
