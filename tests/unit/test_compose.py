@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from ops.cli import _parser
+from ops.nats_auth import IDENTITIES, compose_config, password_variable
 
 ROOT = Path(__file__).parents[2]
 
@@ -45,3 +46,23 @@ def test_prometheus_scrapes_the_gateway_and_every_part():
     assert jobs["gateway"]["static_configs"][0]["targets"] == ["gateway:3333"]
     dns = jobs["parts"]["dns_sd_configs"][0]
     assert set(dns["names"]) == {"handlers", "projectors", "relay"} and dns["port"] == 9100
+
+
+def test_each_part_connects_to_nats_as_its_own_identity():
+    services = compose()["services"]
+    parts = {name: s for name, s in services.items() if s.get("image") == "reward-ledger:latest"}
+    for name, service in parts.items():
+        env = service["environment"]
+        identity = service["command"][0]
+        assert env["NATS_USER"] == identity, name
+        assert env["NATS_PASSWORD"] == "${" + password_variable(identity)[1:] + ":?set in .env}", name
+        assert "@" not in env["NATS_URL"], name  # no credentials shared through the common URL
+    assert len({s["environment"]["NATS_PASSWORD"] for s in parts.values()}) == len(parts)
+
+
+def test_nats_runs_with_the_generated_permissions_and_every_password():
+    nats = compose()["services"]["nats"]
+    assert nats["command"][:2] == ["-c", "/etc/nats/nats.conf"]
+    assert "./ops/nats/nats.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
+    assert set(nats["environment"]) == {password_variable(i)[1:] for i in IDENTITIES}
+    assert (ROOT / "ops" / "nats" / "nats.conf").read_text() == compose_config(), "regenerate: python -m ops.nats_auth"
