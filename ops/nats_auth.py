@@ -15,7 +15,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from brokers.subjects import ACTIVITY_PREFIX, APPENDED, COMMAND_PREFIX, EVENT_PREFIX
@@ -29,6 +29,14 @@ ADMIN = "admin"
 CREDENTIALS_FILE = "nats-credentials.json"
 #: Under DATA_DIR: the game-server identity alone, to hand to a game server's operator.
 GAME_SERVER_FILE = "nats-game-server.json"
+
+
+class NatsLogin(TypedDict):
+    """Keyword arguments for `nats.aio.client.Client.connect` as one identity."""
+
+    user: str
+    password: str
+    inbox_prefix: str
 
 
 def event_stream_name() -> str:
@@ -120,7 +128,7 @@ class NatsCredentials:
         path.chmod(0o600)
         return cls(path, {i: passwords[i] for i in identities})
 
-    def connect_kwargs(self, identity: str) -> dict[str, str]:
+    def connect_kwargs(self, identity: str) -> NatsLogin:
         """Keyword arguments for `nats.aio.client.Client.connect` (a game server's, or a test's client)."""
         return {"user": identity, "password": self.passwords[identity], "inbox_prefix": inbox_prefix(identity)}
 

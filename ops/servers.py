@@ -245,6 +245,13 @@ class Servers:
     def urls(self) -> dict[str, str]:
         return {"NATS_URL": self.nats.url, "MONGO_URL": self.mongo.url, "REDIS_URL": self.redis.url}
 
+    def nats_credentials(self) -> NatsCredentials:
+        """Every NATS identity's password (benchmarks and tests hand each part, or client, its own)."""
+        from ops.nats_auth import NatsCredentials
+
+        path = Path(self.nats.extra["credentials"])
+        return NatsCredentials(path, dict(json.loads(path.read_text())["users"]))
+
     def stop(self) -> None:
         for server in self.all():
             server.stop()

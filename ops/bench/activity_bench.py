@@ -34,6 +34,7 @@ from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
 from ops.bench.e2e_bench import percentile, spawn
 from ops.bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
+from ops.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
 from ops.servers import start_all, stop_process, wait_http_ok
 from projections.eligibility import partial_facts
 from projections.pointers import load_pointer
@@ -166,7 +167,7 @@ def line(label: str, rate: float, latencies: list[float] | None = None) -> str:
     return f"{label:58} {rate:>9,.0f} facts/s{extra}"
 
 
-async def bench(env: dict[str, str], url: str, scale: float, users: int) -> None:
+async def bench(env: dict[str, str], url: str, scale: float, users: int, game: NatsLogin) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(env["MONGO_URL"], tz_aware=True)
     db, rng, run = client[env["MONGO_DB"]], random.Random(7), uuid.uuid4().hex[:6]
     n = lambda k: max(100, int(k * scale))  # noqa: E731
@@ -176,17 +177,17 @@ async def bench(env: dict[str, str], url: str, scale: float, users: int) -> None
         tag = f"{run}{next(batches)}"
         return [report(rng, tag, i, 1000) for i in range(count)]
 
-    await nats_ingest(env["NATS_URL"], reports(200), 32)  # warm-up
-    rate, lat = await nats_ingest(env["NATS_URL"], reports(n(2000)), 64)
+    await nats_ingest(env["NATS_URL"], reports(200), 32, game)  # warm-up
+    rate, lat = await nats_ingest(env["NATS_URL"], reports(n(2000)), 64, game)
     print(line(f"NATS request-reply, 64 in flight ({n(2000):,} facts)", rate, lat))
-    rate = await nats_publish(env["NATS_URL"], reports(n(2000)), db)
+    rate = await nats_publish(env["NATS_URL"], reports(n(2000)), db, game)
     print(line(f"NATS fire-and-forget, until all stored ({n(2000):,})", rate))
     for connections in (8, 32):
         rate, lat = await http_ingest(url, SERVICE_TOKEN, reports(n(800)), connections)
         print(line(f"HTTP POST /activities, {connections} connections ({n(800):,})", rate, lat))
     dupes = reports(n(500))
-    await nats_ingest(env["NATS_URL"], dupes, 64)
-    rate, lat = await nats_ingest(env["NATS_URL"], dupes, 64)
+    await nats_ingest(env["NATS_URL"], dupes, 64, game)
+    rate, lat = await nats_ingest(env["NATS_URL"], dupes, 64, game)
     print(line(f"NATS duplicates (same ids again, {n(500):,})", rate, lat))
     print(f"{'user_facts projector caught up after the last report in':58} {await fold_lag(db):>9.2f} s")
     store = MongoEventStore(db)
@@ -239,15 +240,18 @@ def main() -> None:
             env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
                    "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
                    "DATA_DIR": str(base / "data"), "SERVICE_TOKEN": SERVICE_TOKEN, "COOKIE_SECURE": "false"}
-            procs = [spawn(["ops.cli", "handlers"], env, base / f"h{i}.log") for i in range(2)]
-            procs.append(spawn(["ops.cli", "projectors", "user_facts"], env, base / "projectors.log"))
-            procs.append(spawn(["ops.cli", "gateway"], env, base / "gateway.log"))
+            nats = servers.nats_credentials()
+            procs = [spawn(["ops.cli", "handlers"], {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
+                     for i in range(2)]
+            procs.append(spawn(["ops.cli", "projectors", "user_facts"], {**env, **nats.env_for(PROJECTORS)},
+                               base / "projectors.log"))
+            procs.append(spawn(["ops.cli", "gateway"], {**env, **nats.env_for(GATEWAY)}, base / "gateway.log"))
             url = f"http://127.0.0.1:{port}"
             wait_http_ok(f"{url}/health/ready")
             kind = "in-memory" if args.memory else "file"
             print(f"servers and parts up in {time.perf_counter() - started:.1f} s (stand-in on {kind} SQLite; "
                   "2 handler processes, 1 user_facts projector, 1 gateway)\n")
-            asyncio.run(bench(env, url, args.scale, args.users))
+            asyncio.run(bench(env, url, args.scale, args.users, nats.connect_kwargs(GAME_SERVER)))
         finally:
             for proc in procs:
                 stop_process(proc)

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import httpx
 
-from brokers.nats import make_broker
+from brokers.nats import connect_options, make_broker
 from brokers.subjects import command_subject
+from ops.nats_auth import GATEWAY, HANDLERS
 from ops.servers import free_port, spawn_python, start_all, stop_process, wait_http_ok
+from ops.settings import NatsSettings
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -35,8 +37,8 @@ def spawn(module_args: list[str], env: dict[str, str], log: Path) -> subprocess.
     return spawn_python(module_args, log, env)
 
 
-async def bench_pings(nats_url: str, count: int) -> None:
-    broker = make_broker(nats_url)
+async def bench_pings(nats: NatsSettings, count: int) -> None:
+    broker = make_broker(nats.url, **connect_options(nats))
     await broker.connect()
     subject = command_subject("Ping")
     latencies = []
@@ -103,12 +105,14 @@ def main() -> None:
                 env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
                        "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
                        "DATA_DIR": str(base / "data")}
-                procs = [spawn(handler_module, env, base / f"h{i}.log") for i in range(2)]
-                procs.append(spawn(["ops.cli", "gateway"], env, base / "gateway.log"))
+                nats = servers.nats_credentials()
+                procs = [spawn(handler_module, {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
+                         for i in range(2)]
+                procs.append(spawn(["ops.cli", "gateway"], {**env, **nats.env_for(GATEWAY)}, base / "gateway.log"))
                 url = f"http://127.0.0.1:{port}"
                 wait_http_ok(f"{url}/health/ready")
                 if handler_module[0] == "ops.cli":
-                    asyncio.run(bench_pings(servers.nats.url, args.pings))
+                    asyncio.run(bench_pings(nats.settings_for(GATEWAY, servers.nats.url), args.pings))
                 asyncio.run(bench_registrations(url, args.requests, args.concurrency, label))
                 for proc in procs:
                     stop_process(proc)

@@ -10,11 +10,15 @@ from typing import Any
 
 from nats.aio.client import Client as NatsClient
 
+from ops.nats_auth import NatsLogin
 
-async def nats_ingest(url: str, reports: list[dict[str, Any]], in_flight: int) -> tuple[float, list[float]]:
-    """Request-reply: each report is confirmed stored (the reply is the command's outcome)."""
+
+async def nats_ingest(url: str, reports: list[dict[str, Any]], in_flight: int,
+                      login: NatsLogin) -> tuple[float, list[float]]:
+    """Request-reply: each report is confirmed stored (the reply is the command's outcome). `login`: the
+    game-server identity's connect arguments."""
     nc = NatsClient()
-    await nc.connect(url)
+    await nc.connect(url, **login)
     latencies: list[float] = []
     queue = list(reversed(reports))
 
@@ -39,11 +43,11 @@ async def store_head(db: Any) -> int:
     return int(doc["last"]) if doc else 0
 
 
-async def nats_publish(url: str, reports: list[dict[str, Any]], db: Any) -> float:
+async def nats_publish(url: str, reports: list[dict[str, Any]], db: Any, login: NatsLogin) -> float:
     """Fire-and-forget publishes, timed until the store holds every one (nothing else writes meanwhile, so the
     head moves by exactly one position per new activity)."""
     nc = NatsClient()
-    await nc.connect(url)
+    await nc.connect(url, **login)
     goal = await store_head(db) + len(reports)
     started = time.perf_counter()
     for body in reports:

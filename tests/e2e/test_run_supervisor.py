@@ -65,6 +65,7 @@ def check_nats_credentials(data: Path, banner: str) -> None:
     registration above reached the event feed through the relay."""
     credentials = data / "nats-credentials.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "servers" / "nats" / "nats.conf").stat().st_mode) == 0o600
     passwords = json.loads(credentials.read_text())["users"].values()
     assert not any(p in (data / "run.json").read_text() for p in passwords)
     handoff = data / "nats-game-server.json"

@@ -17,7 +17,7 @@ from nats.aio.client import Client as NatsClient
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
-from ops.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials
+from ops.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials, NatsLogin
 from ops.parts import catch_up_running, handlers_running
 from ops.settings import GatewaySettings
 
@@ -30,7 +30,7 @@ class Platform:
     app: Any = None  # the gateway's Litestar app (its state: `app.state.auth`, `app.state.gateway`)
     nats: NatsCredentials | None = None  # `await nc.connect(url, **platform.nats.connect_kwargs("game-server"))`
 
-    def nats_login(self, identity: str) -> dict[str, str]:
+    def nats_login(self, identity: str) -> NatsLogin:
         """Keyword arguments for `nats.aio.client.Client.connect` as one NATS identity."""
         assert self.nats is not None
         return self.nats.connect_kwargs(identity)

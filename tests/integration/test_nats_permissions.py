@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -17,7 +17,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import StreamConfig
 
 from commands.store.mongo import MongoEventStore
-from ops.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY
+from ops.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsLogin
 
 pytestmark = pytest.mark.integration
 STREAM = "REWARDS_EVENTS"
@@ -44,7 +44,7 @@ class Violations:
 
 
 @asynccontextmanager
-async def client(url: str, login: dict[str, str] | None = None) -> AsyncIterator[tuple[NatsClient, Violations]]:
+async def client(url: str, login: Mapping[str, str] | None = None) -> AsyncIterator[tuple[NatsClient, Violations]]:
     nc, violations = NatsClient(), Violations()
     await nc.connect(url, allow_reconnect=False, connect_timeout=3, error_cb=violations.record, **(login or {}))
     try:
@@ -54,7 +54,7 @@ async def client(url: str, login: dict[str, str] | None = None) -> AsyncIterator
 
 
 @pytest.fixture
-async def event_stream(servers: Any, nats_credentials: Any) -> AsyncIterator[Callable[[str], dict[str, str]]]:
+async def event_stream(servers: Any, nats_credentials: Any) -> AsyncIterator[Callable[[str], NatsLogin]]:
     """The events stream, created by the relay's identity (as the relay does), dropped afterwards by admin."""
     url = servers.nats.url
     async with client(url, nats_credentials.connect_kwargs(RELAY)) as (relay, _):
@@ -66,7 +66,7 @@ async def event_stream(servers: Any, nats_credentials: Any) -> AsyncIterator[Cal
             await admin.jetstream().delete_stream(STREAM)
 
 
-async def stream_messages(url: str, login: dict[str, str]) -> int:
+async def stream_messages(url: str, login: Mapping[str, str]) -> int:
     async with client(url, login) as (admin, _):
         return int((await admin.jetstream().stream_info(STREAM)).state.messages)
 
