@@ -97,13 +97,20 @@ def password_variable(identity: str) -> str:
     return "$NATS_" + identity.upper().replace("-", "_") + "_PASSWORD"
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by its owner only (0600 from creation: never briefly world-readable)."""
+def write_private(path: Path, text: str, exclusive: bool = False) -> None:
+    """Write `text` to `path` readable by its owner only (0600 from creation: never briefly world-readable).
+    `exclusive`: only if `path` does not exist yet (FileExistsError otherwise), so racing creators agree."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
-    os.replace(tmp, path)
+    if not exclusive:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    finally:
+        tmp.unlink()
 
 
 @dataclass(frozen=True)
@@ -114,16 +121,19 @@ class NatsCredentials:
     passwords: dict[str, str]
 
     @classmethod
+    def read(cls, path: Path) -> NatsCredentials:
+        return cls(path, {str(k): str(v) for k, v in json.loads(path.read_text())["users"].items()})
+
+    @classmethod
     def load_or_create(cls, path: Path, identities: tuple[str, ...] = IDENTITIES) -> NatsCredentials:
         """Read `path`, adding a random password for any identity it lacks; a new file is created 0600."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        passwords: dict[str, str] = {}
-        with contextlib.suppress(FileNotFoundError):
-            passwords = dict(json.loads(path.read_text())["users"])
-        missing = [i for i in identities if i not in passwords]
-        for identity in missing:
-            passwords[identity] = secrets.token_urlsafe(24)
-        if missing or not path.exists():
+        new = {i: secrets.token_urlsafe(24) for i in identities}
+        with contextlib.suppress(FileExistsError):
+            write_private(path, json.dumps({"users": new}, indent=2) + "\n", exclusive=True)
+        passwords = cls.read(path).passwords
+        if missing := [i for i in identities if i not in passwords]:
+            passwords |= {i: new[i] for i in missing}
             write_private(path, json.dumps({"users": passwords}, indent=2) + "\n")
         path.chmod(0o600)
         return cls(path, {i: passwords[i] for i in identities})
@@ -157,7 +167,7 @@ def identity_settings(identity: str) -> NatsSettings:
     explicit = settings.user or settings.creds or urlsplit(settings.url).username
     path = data_dir() / CREDENTIALS_FILE
     if not explicit and "NATS_URL" not in os.environ and path.exists():
-        password = str(json.loads(path.read_text())["users"][identity])
+        password = NatsCredentials.read(path).passwords[identity]
         return NatsSettings(url=settings.url, user=identity, password=password, inbox_prefix=prefix)
     return NatsSettings(url=settings.url, inbox_prefix=prefix)
 

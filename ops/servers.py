@@ -249,8 +249,7 @@ class Servers:
         """Every NATS identity's password (benchmarks and tests hand each part, or client, its own)."""
         from ops.nats_auth import NatsCredentials
 
-        path = Path(self.nats.extra["credentials"])
-        return NatsCredentials(path, dict(json.loads(path.read_text())["users"]))
+        return NatsCredentials.read(Path(self.nats.extra["credentials"]))
 
     def stop(self) -> None:
         for server in self.all():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 from ops.nats_auth import GAME_SERVER, IDENTITIES, NatsCredentials, identity_settings, render_config
 
@@ -58,3 +59,10 @@ def test_a_part_next_to_a_running_platform_takes_its_identity_from_data_dir(tmp_
     assert settings.inbox_prefix == "_INBOX.relay" and credentials.passwords["relay"] not in repr(settings)
     monkeypatch.setenv("NATS_URL", "nats://relay:given@nats.example:4222")
     assert identity_settings("relay").user == ""  # the URL's own credentials are used as given
+
+
+def test_racing_creators_agree_on_one_set_of_passwords(tmp_path) -> None:
+    path = tmp_path / "nats-credentials.json"
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: NatsCredentials.load_or_create(path).passwords, range(16)))
+    assert all(r == results[0] for r in results) and NatsCredentials.read(path).passwords == results[0]
