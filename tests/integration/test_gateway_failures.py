@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from ops.nats_auth import GATEWAY
 from ops.servers import free_port
 from ops.settings import GatewaySettings
 
@@ -16,10 +17,10 @@ async def _client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
 
 
-async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypatch):
+async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypatch, nats_credentials):
     monkeypatch.setenv("HANDLER_QUEUE", "nobody-listens")
     monkeypatch.setenv("COMMAND_TIMEOUT", "0.5")
-    app = create_app(GatewaySettings())
+    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
     async with app.lifespan(), await _client(app) as client:
         response = await client.post("/auth/users", json={"email": "a@example.com", "password": "correct-horse-9"})
     assert response.status_code == 503
@@ -27,9 +28,9 @@ async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypa
     assert response.headers["Retry-After"] == "1"
 
 
-async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch):
+async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch, nats_credentials):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    app = create_app(GatewaySettings())
+    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
     async with app.lifespan(), await _client(app) as client:
         response = await client.get("/health/ready")
         live = await client.get("/health/live")
