@@ -19,14 +19,16 @@ from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 
 from brokers.subjects import ACTIVITY_PREFIX
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch, error_reply
-from commands.messages import CommandReply
+from commands.messages import ACTIVITY_INGEST, SERVICE, CommandReply
 from commands.store.base import EventStore
 from domain.errors import FieldError
 from ops.logging import correlation_id
 
 log = logging.getLogger("ledger.activity")
 MAX_WORKERS = 64
+#: The recorded actor of reports from game servers; who may publish them is the NATS permissions' business.
 NATS_ACTOR = "service:nats"
 
 
@@ -47,9 +49,9 @@ async def ingest(subject: str, body: bytes, headers: dict[str, str], store: Even
     if isinstance(payload, dict) and payload.setdefault("kind", kind) != kind:
         return error_reply("invalid-input", "the activity's kind differs from its subject",
                            [FieldError("/kind", f"must be {kind!r}, as the subject says")])
-    command_headers = {"Command-Id": _command_id(payload), "Actor-Id": NATS_ACTOR,
-                       "X-Correlation-Id": headers.get("X-Correlation-Id", "")}
-    return await dispatch("RecordActivity", {"activity": payload, "source": "nats"}, command_headers, store)
+    caller = Caller(_command_id(payload), Actor(NATS_ACTOR, frozenset({SERVICE})), via=ACTIVITY_INGEST,
+                    correlation_id=headers.get("X-Correlation-Id") or None)
+    return await dispatch("RecordActivity", {"activity": payload, "source": "nats"}, caller, store)
 
 
 def subscribe_activity_ingest(broker: NatsBroker, store_of: Callable[[], EventStore], queue: str) -> None:

@@ -4,6 +4,7 @@ process (tests) would then never get the stream."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from faststream.nats import JStream, NatsBroker
@@ -17,7 +18,10 @@ DUPLICATE_WINDOW_SECONDS = 15 * 60
 
 
 def make_broker(url: str, **kwargs: object) -> NatsBroker:
-    return NatsBroker(url, logger=None, **kwargs)  # type: ignore[arg-type]
+    """Errors a subscriber raises are logged (with the message's context); the per-message access lines only at
+    DEBUG, as they would double the log volume of every command."""
+    log = logging.getLogger("ledger.nats")
+    return NatsBroker(url, logger=log, log_level=logging.DEBUG, **kwargs)  # type: ignore[arg-type]
 
 
 def event_stream(name: str) -> JStream:

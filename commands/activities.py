@@ -3,20 +3,35 @@
 De-duplication is the store's: the commit goes to the new stream `Activity-<id>` with the claim `activity:<id>`,
 so the same id twice - even at the same instant, from two handler processes - is stored once. A duplicate is not
 an error: the caller is told `duplicate: true` and gets the same 202.
+
+A report is refused when its user does not exist (404: facts about nobody would wait, counted, for whoever later got
+that id) or its amount is past the bound for its kind (422, `domain.activity.MAX_REPORTED_AMOUNT`). Users are never
+deleted, so each handler process remembers the users it has seen (bounded) and reads a User stream once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import weakref
+from typing import Any, Final, Literal
 
 from commands.context import CommandContext
-from commands.messages import Command
-from commands.store.base import ClaimTaken, ConcurrencyError
+from commands.messages import ACTIVITY_INGEST, GATEWAY, IN_PROCESS, OPERATORS, SERVICE, Access, Command
+from commands.store.base import ClaimTaken, ConcurrencyError, EventStore
+from domain.activity import amount_problem
 from domain.activity_log import ActivityRecord, activity_claim, parse_report
+from domain.errors import DomainError, FieldError, InvalidInput
+from domain.user import User
+
+KNOWN_USERS_LIMIT: Final = 100_000
+_known_users: weakref.WeakKeyDictionary[EventStore, set[str]] = weakref.WeakKeyDictionary()
 
 
 class RecordActivity(Command):
-    """`activity` is the reported JSON as sent; it is validated by the domain so paths are rooted at it."""
+    """`activity` is the reported JSON as sent; it is validated by the domain so paths are rooted at it. Sent by
+    OPERATOR/ADMIN or a service (the gateway's service token) through the gateway, or by a game server on
+    `rewards.activity.<kind>` (brokers/activity_ingest.py)."""
+
+    ACCESS = Access(roles=OPERATORS | {SERVICE}, callers=frozenset({GATEWAY, ACTIVITY_INGEST, IN_PROCESS}))
 
     activity: Any
     source: Literal["http", "nats"] = "http"
@@ -24,6 +39,10 @@ class RecordActivity(Command):
 
 async def record_activity(command: RecordActivity, ctx: CommandContext) -> dict[str, Any]:
     activity = parse_report(command.activity).at(ctx.clock())
+    if problem := amount_problem(activity.kind, activity.amount):
+        raise InvalidInput("invalid activity", [FieldError("/amount", problem)])
+    if not await _user_exists(ctx, activity.user_id):
+        raise DomainError("no user has this id", [FieldError("/userId", "unknown user")], "not-found")
     record = ActivityRecord(activity.id)  # not loaded: a brand-new stream is the normal case, the store decides
     record.record(activity, command.source)
     answer = {"id": activity.id, "userId": activity.user_id, "kind": str(activity.kind)}
@@ -32,6 +51,18 @@ async def record_activity(command: RecordActivity, ctx: CommandContext) -> dict[
     except (ClaimTaken, ConcurrencyError):  # the id is already stored (by another command)
         return {**answer, "duplicate": True}
     return {**answer, "duplicate": bool(result and result.duplicate)}
+
+
+async def _user_exists(ctx: CommandContext, user_id: str) -> bool:
+    known = _known_users.setdefault(ctx.store, set())
+    if user_id in known:
+        return True
+    if not await ctx.store.read_stream(User.stream_id(user_id)):
+        return False
+    if len(known) >= KNOWN_USERS_LIMIT:
+        known.clear()
+    known.add(user_id)
+    return True
 
 
 ACTIVITY_HANDLERS: dict[type[Command], Any] = {

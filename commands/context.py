@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from commands.messages import IN_PROCESS
 from commands.store.base import AppendResult, EventStore, NewCommit
 from domain.aggregate import Aggregate
 from domain.events import Metadata
@@ -20,6 +21,18 @@ class Actor:
 
     user_id: str | None = None
     roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a command, as far as the dispatcher can trust it: `via` names the path (messages.GATEWAY for a
+    verified envelope, ACTIVITY_INGEST for a game server's report, IN_PROCESS for the CLIs and tests), and the
+    actor and ids come from that path, never from a plain header."""
+
+    command_id: str
+    actor: Actor = field(default_factory=Actor)
+    via: str = IN_PROCESS
+    correlation_id: str | None = None
 
 
 @dataclass

@@ -1,6 +1,10 @@
-"""Turn one command message into a reply: validate, run the handler (reloading on a version race), map errors.
+"""Turn one command message into a reply: check who sent it, validate, run the handler (reloading on a version
+race), map errors.
 
-Kept free of NATS so it is tested directly and reused by the in-process bus of unit tests."""
+Kept free of NATS so it is tested directly and reused in-process (CLIs, tests). The caller arrives typed
+(`Caller`): over NATS from a verified envelope (commands/service.py), in-process as the CLI constructs it; never from
+a plain header. A handler that raises something unexpected is logged once, with the command name and correlation
+id, and the caller gets a typed `unavailable` reply instead of waiting for a time-out."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from commands.context import Actor, CommandContext
+from commands.context import Caller, CommandContext
 from commands.handlers import COMMAND_HANDLERS, Handler
 from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
@@ -30,33 +34,38 @@ def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) 
         errors=[{"path": e.path, "message": e.message} for e in errors or []]))
 
 
-async def dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore,
+async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
                    handlers: Mapping[type[Command], Handler] = COMMAND_HANDLERS) -> CommandReply:
     """`handlers` is the NATS-facing map unless a caller in-process (the admin CLI) brings its own."""
     started, outcome = time.perf_counter(), "error"
     try:
-        reply = await _dispatch(name, payload, headers, store, handlers)
+        reply = await _dispatch(name, payload, caller, store, handlers)
         outcome = "ok" if reply.ok else (reply.error.code if reply.error else "error")
         return reply
+    except Exception:
+        log.exception("command %s (id %s, correlation id %s) failed unexpectedly", name, caller.command_id,
+                      caller.correlation_id)
+        return error_reply("unavailable", f"the command failed unexpectedly; it was logged with correlation id "
+                                          f"{caller.correlation_id or '-'} (command id {caller.command_id})")
     finally:
         COMMAND_LATENCY.labels(name, outcome, "handler").observe(time.perf_counter() - started)
 
 
-async def _dispatch(name: str, payload: Any, headers: Mapping[str, str], store: EventStore,
+async def _dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
                     handlers: Mapping[type[Command], Handler]) -> CommandReply:
     cls = COMMANDS.get(name)
-    command_id = headers.get("Command-Id", "")
     if cls is None or cls not in handlers:
         return error_reply("bad-request", f"unknown command {name}")
-    if not command_id:
-        return error_reply("bad-request", "Command-Id header missing")
+    if not caller.command_id:
+        return error_reply("bad-request", "the command id is missing")
+    if refusal := cls.ACCESS.refusal(caller.via, caller.actor.user_id, caller.actor.roles):
+        return error_reply(*refusal)
     try:
         command = cls.model_validate(payload)
     except ValidationError as exc:
         return error_reply("invalid-input", "the command is not valid", field_errors(exc))
-    actor = Actor(headers.get("Actor-Id") or None, frozenset(filter(None, headers.get("Actor-Roles", "").split(","))))
     for _ in range(MAX_ATTEMPTS):
-        ctx = CommandContext(store, command_id, headers.get("X-Correlation-Id"), actor, now_ms)
+        ctx = CommandContext(store, caller.command_id, caller.correlation_id, caller.actor, now_ms)
         try:
             result = await handlers[cls](command, ctx)
         except ConcurrencyError:

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from commands.context import CommandContext
-from commands.messages import Command
+from commands.messages import IN_PROCESS, PUBLIC, Access, Command
 from commands.passwords import hash_password, verify_password
 from commands.store.base import ClaimTaken, ConcurrencyError
 from domain.clock import iso
@@ -24,11 +24,13 @@ _NOBODY = "0" * 32
 
 
 class RegisterUser(Command):
+    ACCESS = PUBLIC
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
 
 
 class LogIn(Command):
+    ACCESS = PUBLIC  # from the gateway only, which throttles failed logins per account and address
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
 
@@ -36,18 +38,25 @@ class LogIn(Command):
 class ChangeUserRoles(Command):
     """Replace a user's role set (ADMIN only)."""
 
+    ACCESS = Access(roles=frozenset({Role.ADMIN}))
+
     user_id: str = Field(min_length=1, max_length=64)
     roles: list[Role] = Field(max_length=16)
 
 
 class RefreshSession(Command):
-    """May the session of `user_id` go on, and with which roles now? Appends nothing."""
+    """May the session of `user_id` go on, and with which roles now? Appends nothing. Public: the gateway sends it
+    after checking the refresh token, which is the caller's only credential then."""
+
+    ACCESS = PUBLIC
 
     user_id: str = Field(min_length=1, max_length=64)
 
 
 class CreateAdmin(Command):
     """The first ADMIN: sent only by `reward-ledger admin create`, never subscribed on NATS (see CLI_HANDLERS)."""
+
+    ACCESS = Access(public=True, callers=frozenset({IN_PROCESS}))
 
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)

@@ -2,18 +2,58 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 COMMANDS: dict[str, type[Command]] = {}
 
+#: The paths a command arrives by (`Caller.via`): a gateway's signed envelope, a game server's report on
+#: `rewards.activity.<kind>` (authenticated by the NATS permissions), or a caller in this process (CLIs, tests).
+GATEWAY: Final = "gateway"
+ACTIVITY_INGEST: Final = "activity-ingest"
+IN_PROCESS: Final = "in-process"
+OPERATORS: Final = frozenset({"OPERATOR", "ADMIN"})
+#: The role of a service (game server) caller: the gateway's service token, or the activity subjects.
+SERVICE: Final = "SERVICE"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may send a command: by one of `callers`, and as an actor holding any one of `roles` - unless `public`
+    (registration, login: anonymous callers). The dispatcher checks it behind the gateway's guards, so a command
+    that got past (or around) the gateway still needs the right actor."""
+
+    roles: frozenset[str] = OPERATORS
+    public: bool = False
+    callers: frozenset[str] = frozenset({GATEWAY, IN_PROCESS})
+
+    def refusal(self, via: str, user_id: str | None, roles: frozenset[str]) -> tuple[str, str] | None:
+        """(error code, detail) when the caller may not send the command, else None."""
+        if via not in self.callers:
+            return "forbidden", f"this command is not accepted from {via}"
+        if self.public:
+            return None
+        if user_id is None:
+            return "unauthorized", "this command needs a signed-in actor"
+        if not self.roles & roles:
+            return "forbidden", f"requires one of the roles {', '.join(sorted(self.roles))}"
+        return None
+
+
+PUBLIC: Final = Access(public=True)
+
 
 class Command(BaseModel):
     """A request to change something. The class name is the NATS subject suffix (`rewards.cmd.<Name>`)."""
 
     model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    #: Who may send it (see `Access`), mirroring the gateway's route guards. The default is the back office's
+    #: (OPERATOR or ADMIN: events, rewards); a command for anyone else declares its own.
+    ACCESS: ClassVar[Access] = Access()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -26,6 +66,8 @@ class Command(BaseModel):
 
 class Ping(Command):
     """Does nothing: measures the bus round trip."""
+
+    ACCESS = PUBLIC
 
 
 class ErrorBody(BaseModel):

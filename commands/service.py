@@ -1,5 +1,9 @@
 """The command-handler process: a FastStream NATS app subscribing to `rewards.cmd.<Command>` in a queue group, so
-any number of replicas share the load."""
+any number of replicas share the load.
+
+Every command message must carry the gateway's signed envelope (commands/envelope.py): it is verified before the body
+is even parsed, and the actor, command id and correlation id come from it alone. So a client on the bus without the
+platform key is refused, with or without NATS permissions in front."""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from brokers.activity_ingest import subscribe_activity_ingest
 from brokers.nats import connect_options, make_broker
 from brokers.subjects import APPENDED, command_subject
 from commands.dispatch import dispatch, error_reply
+from commands.envelope import EnvelopeRefused, EnvelopeVerifier
 from commands.handlers import COMMAND_HANDLERS
+from commands.messages import CommandReply
 from commands.store.mongo import MongoEventStore
 from ops.logging import correlation_id
 from ops.settings import MongoSettings, NatsSettings
@@ -28,7 +34,9 @@ MAX_WORKERS = 64
 class HandlerService:
     """Owns the broker, the Mongo client and the store of one handler process."""
 
-    def __init__(self, nats: NatsSettings, mongo: MongoSettings) -> None:
+    def __init__(self, nats: NatsSettings, mongo: MongoSettings, verifier: EnvelopeVerifier | None = None) -> None:
+        """`verifier` defaults to the platform key's public half (AuthSettings' key file, as the gateway's)."""
+        self.verifier = verifier or EnvelopeVerifier.from_settings()
         self.broker: NatsBroker = make_broker(nats.url, **connect_options(nats))
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
         self.store = MongoEventStore(self.client[mongo.database], on_appended=self._nudge)
@@ -49,17 +57,22 @@ class HandlerService:
 
     def _handler(self, name: str) -> Any:
         async def handle(msg: NatsMessage) -> dict[str, Any]:
+            body = msg.body or b""
             try:
-                payload = json.loads(msg.body or b"{}")
+                caller = self.verifier.verify(name, body, msg.headers or {})
+            except EnvelopeRefused as exc:
+                log.warning("command %s refused: %s", name, exc)
+                return _dump(error_reply("unauthorized", str(exc)))
+            try:
+                payload = json.loads(body or b"{}")
             except ValueError:
-                return error_reply("bad-request", "command body is not JSON").model_dump(mode="json", by_alias=True)
-            headers = msg.headers or {}
-            token = correlation_id.set(headers.get("X-Correlation-Id") or None)  # every log line of this command
+                return _dump(error_reply("bad-request", "command body is not JSON"))
+            token = correlation_id.set(caller.correlation_id)  # every log line of this command
             try:
-                reply = await dispatch(name, payload, headers, self.store)
+                reply = await dispatch(name, payload, caller, self.store)
             finally:
                 correlation_id.reset(token)
-            return reply.model_dump(mode="json", by_alias=True, exclude_none=True)
+            return _dump(reply)
 
         handle.__name__ = f"handle_{name}"
         return handle
@@ -72,3 +85,7 @@ class HandlerService:
         await self.broker.stop()
         await self.store.close()
         await self.client.close()
+
+
+def _dump(reply: CommandReply) -> dict[str, Any]:
+    return reply.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -44,6 +44,28 @@ class ActivityKind(StrEnum):
     LEVEL = "level"
 
 
+#: The largest `amount` one report may carry, per kind: purchases in minor units (10^10: 100 million in a
+#: two-decimal currency), the level reached, and counts for the rest. Above it a report is a bug or abuse, and one
+#: such report would satisfy any condition. Checked on new reports only (`amount_problem`), never on stored facts,
+#: so facts recorded before a bound tightened still fold.
+MAX_REPORTED_AMOUNT: Final[dict[ActivityKind, int]] = {
+    ActivityKind.PURCHASE: 10**10,
+    ActivityKind.LEVEL: 10_000,
+    ActivityKind.LOGIN: 10**6,
+    ActivityKind.INVITE: 10**6,
+    ActivityKind.CHECKIN: 10**6,
+    ActivityKind.QUEST_COMPLETED: 10**6,
+}
+AMOUNT_DESCRIPTION: Final = ("A count (login, invite, checkin, quest_completed; at most 1,000,000), minor units "
+                             "(purchase; at most 10^10) or the level reached (level; at most 10,000). Default 1.")
+
+
+def amount_problem(kind: ActivityKind, amount: int) -> str | None:
+    """Why a reported amount is out of bounds for its kind, or None."""
+    bound = MAX_REPORTED_AMOUNT[kind]
+    return f"must be at most {bound:,} for kind {kind.value!r}" if amount > bound else None
+
+
 class Activity(BaseModel):
     """One reported fact. `id` is the idempotency id; `amount` is a count, minor units (purchase) or the level."""
 
@@ -54,7 +76,7 @@ class Activity(BaseModel):
     id: Id
     user_id: Id
     kind: ActivityKind
-    amount: int = Field(default=1, ge=1, le=MAX_AMOUNT, strict=True)
+    amount: int = Field(default=1, ge=1, le=MAX_AMOUNT, strict=True, description=AMOUNT_DESCRIPTION)
     currency: Currency | None = None
     quest_id: QuestId | None = None
     occurred_at: AwareDatetime

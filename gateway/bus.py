@@ -1,7 +1,8 @@
 """The gateway's side of the command bus: send a command over NATS request-reply, map the reply to HTTP.
 
 Every write goes through `execute`, so every write answers with `Ledger-Position` and maps handler errors, time-outs
-and missing handlers the same way."""
+and missing handlers the same way. Every command carries an envelope signed with the platform key
+(commands/envelope.py) naming the authenticated caller; the handlers believe nothing else about who sent it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
 from brokers.subjects import command_subject
+from commands.context import Actor
+from commands.envelope import HEADER as ENVELOPE_HEADER
+from commands.envelope import EnvelopeSigner
 from commands.messages import CommandReply
 from gateway.problems import AppError, Unavailable
 from ops.logging import correlation_id
@@ -37,20 +41,25 @@ def command_id_for(request: Request[Any, Any, Any], name: str) -> str:
     return uuid.uuid4().hex
 
 
+def actor_of(principal: Any) -> Actor:
+    return Actor(principal.user_id, frozenset(principal.roles)) if principal is not None else Actor()
+
+
 class CommandBus:
-    def __init__(self, broker: NatsBroker, timeout: float) -> None:
+    def __init__(self, broker: NatsBroker, timeout: float, signer: EnvelopeSigner | None = None) -> None:
+        """`signer` defaults to one with the platform key (AuthSettings' key file, as the access tokens')."""
         self.broker, self.timeout = broker, timeout
+        self.signer = signer or EnvelopeSigner.from_settings()
 
     async def send(self, request: Request[Any, Any, Any], name: str, payload: dict[str, Any]) -> CommandReply:
         """Returns the reply of a successful command; raises AppError for a refused one or an unavailable bus."""
-        principal = principal_of(request)
-        headers = {"Command-Id": command_id_for(request, name), "X-Correlation-Id": correlation_id.get() or ""}
-        if principal is not None:
-            headers["Actor-Id"] = principal.user_id
-            headers["Actor-Roles"] = ",".join(sorted(principal.roles))
+        body = encode_json(payload)  # signed as sent: the envelope binds these exact bytes
+        command_id, correlation = command_id_for(request, name), correlation_id.get() or None
+        envelope = self.signer.sign(name, body, command_id, actor_of(principal_of(request)), correlation)
+        headers = {ENVELOPE_HEADER: envelope, "Command-Id": command_id, "X-Correlation-Id": correlation or ""}
         started, outcome = time.perf_counter(), "ok"
         try:
-            msg = await self.broker.request(payload, command_subject(name), headers=headers, timeout=self.timeout)
+            msg = await self.broker.request(body, command_subject(name), headers=headers, timeout=self.timeout)
             reply = CommandReply.model_validate(await msg.decode())
             outcome = "ok" if reply.ok or reply.error is None else reply.error.code
         except (TimeoutError, NatsTimeout, NoRespondersError) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.identity import CLI_HANDLERS, CreateAdmin
 from commands.store.mongo import MongoEventStore
@@ -39,7 +40,7 @@ async def create_admin_main(email: str, password_stdin: bool) -> int:
     try:
         await store.ensure_indexes()
         reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
-                               {"Command-Id": uuid.uuid4().hex, "Actor-Id": ACTOR}, store, CLI_HANDLERS)
+                               Caller(uuid.uuid4().hex, Actor(ACTOR)), store, CLI_HANDLERS)
     finally:
         await store.close()
         await client.close()

@@ -31,6 +31,10 @@ ENVELOPE: dict[str, Any] = {
 }
 
 
+ENVELOPE_DOC = ("The gateway's signed command envelope (commands/envelope.py): binds command, command id, body hash, "
+                "actor, caller, expiry (30 s) and correlation id. Without a valid one the reply is `unauthorized`.")
+
+
 def build() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
@@ -41,7 +45,8 @@ def build() -> dict[str, Any]:
             "messages": {name: {"payload": command.model_json_schema(by_alias=True),
                                 "headers": {"type": "object", "properties": {
                                     "Command-Id": {"type": "string"}, "X-Correlation-Id": {"type": "string"},
-                                    "Actor-Id": {"type": "string"}, "Actor-Roles": {"type": "string"}}}}},
+                                    "Command-Envelope": {"type": "string", "description": ENVELOPE_DOC}},
+                                    "required": ["Command-Envelope"]}}},
         }
         operations[f"handle{name}"] = {
             "action": "receive", "channel": {"$ref": f"#/channels/cmd{name}"},

@@ -28,6 +28,7 @@ from typing import Any, Final
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
@@ -66,9 +67,9 @@ class Seeder:
     async def send(self, name: str, payload: dict[str, Any], key: str, *, actor: str = ACTOR, roles: str = "",
                    done_if: str | None = None) -> dict[str, Any] | None:
         """Dispatch one command as the gateway would (actor headers included); None when it answered `done_if`."""
-        headers = {"Command-Id": f"seed-demo:{self.seed}:{key}", "Actor-Id": actor, "Actor-Roles": roles,
-                   "X-Correlation-Id": f"seed-demo:{self.seed}"}
-        reply = await dispatch(name, payload, headers, self.store)
+        caller = Caller(f"seed-demo:{self.seed}:{key}", Actor(actor, frozenset(filter(None, roles.split(",")))),
+                        correlation_id=f"seed-demo:{self.seed}")
+        reply = await dispatch(name, payload, caller, self.store)
         if reply.ok:
             return reply.result or {}
         error = reply.error
@@ -219,7 +220,8 @@ async def seed(store: EventStore, users: int, seed_value: int) -> list[str]:
     for key, body, offers, activate in events(s):
         await s.event(key, body, offers, rewards, activate)
     activities = [a for n, user_id in enumerate(players, 1) for a in player_activities(s, n, user_id)]
-    recorded = await bounded(s.send("RecordActivity", {"activity": a}, f"activity:{a['id']}") for a in activities)
+    recorded = await bounded(s.send("RecordActivity", {"activity": a}, f"activity:{a['id']}", roles="SERVICE")
+                             for a in activities)
     position, took = await store.head(), asyncio.get_running_loop().time() - started
     def tally(values: Iterable[str]) -> str:
         return ", ".join(f"{n} {value}" for value, n in Counter(values).items())

@@ -1,28 +1,21 @@
 """Access tokens: short-lived JWTs signed with Ed25519 (EdDSA), verified with the algorithm pinned.
 
-The signing key is a PEM file: `JWT_PRIVATE_KEY_PATH`, or DATA_DIR/keys/jwt-ed25519.pem created on first run. It is
-written to a private temporary file and then hard-linked into place: a link never overwrites, so when several
-processes start at once exactly one key wins and every process reads that one. The `kid` names the key by its public
-half, so a verifier refuses tokens of any other key (and a later rotation can keep an old key verifying)."""
+The signing key is loaded by `commands.keys` (shared with the command handlers, which verify the command envelopes
+the gateway signs with it). The `kid` names the key by its public half, so a verifier refuses tokens of any other
+key (and a later rotation can keep an old key verifying)."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import logging
-import os
 import secrets
-import stat
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from commands.keys import key_id, load_or_create_key
 from gateway.principal import Principal
 
 log = logging.getLogger("ledger.auth")
@@ -33,42 +26,11 @@ REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub"]
 CACHE_SIZE = 10_000
 
 
+__all__ = ["InvalidToken", "TokenService", "key_id", "load_or_create_key"]
+
+
 class InvalidToken(Exception):
     """The bearer token was refused; the message says why (expired, wrong audience, ...) and is safe to show."""
-
-
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    if not path.exists():
-        _create_key(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        log.warning("signing key %s is readable by others (mode %o); chmod 600 it", path, mode)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return key
-
-
-def _create_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(FileExistsError):  # another process linked its key first: use that one
-            os.link(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def key_id(public: Ed25519PublicKey) -> str:
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:12]).decode()
 
 
 class TokenService:

@@ -28,10 +28,12 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
+from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.activity import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
+from domain.user import User
 from ops.bench.e2e_bench import percentile, spawn
 from ops.bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
 from ops.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
@@ -70,6 +72,20 @@ def report(rng: random.Random, run: str, n: int, users: int) -> dict[str, Any]:
     elif kind == "quest_completed":
         body["questId"] = rng.choice(["q1", "q2", "q3"])
     return body
+
+
+async def register_players(db: Any, users: int) -> None:
+    """Reports name players `user-0`..: they must exist (reports for unknown users are refused)."""
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+
+    async def one(n: int) -> None:
+        user = User(f"user-{n}")
+        user.register(f"user-{n}@bench.test", "not-a-hash", datetime.now(UTC))
+        await store.append(NewCommit(User.stream_id(user.id), 0, user.collect_events()))
+
+    await asyncio.gather(*(one(n) for n in range(users)))
+    await store.close()
 
 
 async def fold_lag(db: Any, limit_seconds: float = 60) -> float:
@@ -177,6 +193,7 @@ async def bench(env: dict[str, str], url: str, scale: float, users: int, game: N
         tag = f"{run}{next(batches)}"
         return [report(rng, tag, i, 1000) for i in range(count)]
 
+    await register_players(db, 1000)
     await nats_ingest(env["NATS_URL"], reports(200), 32, game)  # warm-up
     rate, lat = await nats_ingest(env["NATS_URL"], reports(n(2000)), 64, game)
     print(line(f"NATS request-reply, 64 in flight ({n(2000):,} facts)", rate, lat))

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
@@ -120,8 +121,7 @@ class Auth:
         user_id = registered.json()["id"]
         if roles and sorted(set(roles)) != ["USER"]:
             reply = await dispatch("ChangeUserRoles", {"userId": user_id, "roles": sorted(set(roles))},
-                                   {"Command-Id": uuid.uuid4().hex, "Actor-Id": "test-fixture",
-                                    "Actor-Roles": "ADMIN"}, self.store)
+                                   Caller(uuid.uuid4().hex, Actor("test-fixture", frozenset({"ADMIN"}))), self.store)
             assert reply.ok, reply.error
         login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
         assert login.status_code == 200, login.text

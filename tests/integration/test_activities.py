@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 
 from commands.store.mongo import MongoEventStore
 from domain.clock import iso
+from tests.integration.known_users import register_users
 
 pytestmark = pytest.mark.integration
 SERVICE_TOKEN = "game-server-secret-" + uuid.uuid4().hex
@@ -27,6 +28,14 @@ RULE = {"all": [{"login_days": {"min": 3, "consecutive": True}},
 def service_token(monkeypatch: pytest.MonkeyPatch) -> None:
     """Set before the platform fixture builds the app, which reads SERVICE_TOKEN once."""
     monkeypatch.setenv("SERVICE_TOKEN", SERVICE_TOKEN)
+
+
+@pytest.fixture(autouse=True)
+async def players(service_token: None, platform: Any) -> None:
+    """The players these tests report about by name (reports for unknown users are refused)."""
+    store = MongoEventStore(platform.db)
+    await register_users(store, "alice", "bob", "carol", "dave", "erin")
+    await store.close()
 
 
 def days_ago(n: int) -> str:

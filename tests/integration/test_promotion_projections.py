@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
@@ -162,7 +163,7 @@ async def test_replay_of_the_promotion_read_models_equals_live(fresh_db, ops, cr
         body = payload(op, events, rewards)
         if body is None:
             continue
-        reply = await dispatch(op[0], body, {"Command-Id": uuid.uuid4().hex, "Actor-Id": "op"}, store)
+        reply = await dispatch(op[0], body, Caller(uuid.uuid4().hex, Actor("op", frozenset({"OPERATOR"}))), store)
         if reply.ok and op[0] == "CreateEvent":
             events.append(reply.result["id"])  # type: ignore[index]
         if reply.ok and op[0] == "CreateReward":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.identity import CLI_HANDLERS
 from commands.store import MemoryEventStore
@@ -12,10 +13,11 @@ PASSWORD = "handler-pass-1"
 
 
 async def send(store, name: str, payload: dict, roles: str = "", actor: str = "", handlers=None):
-    headers = {"Command-Id": uuid.uuid4().hex, "Actor-Id": actor, "Actor-Roles": roles}
+    actor_roles = frozenset(filter(None, roles.split(",")))
+    caller = Caller(uuid.uuid4().hex, Actor(actor or ("tester" if roles else None), actor_roles))
     if handlers is None:
-        return await dispatch(name, payload, headers, store)
-    return await dispatch(name, payload, headers, store, handlers)
+        return await dispatch(name, payload, caller, store)
+    return await dispatch(name, payload, caller, store, handlers)
 
 
 async def test_login_records_the_login_and_refuses_unknown_and_wrong_alike():

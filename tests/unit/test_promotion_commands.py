@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.messages import CommandReply
 from commands.store import MemoryEventStore
@@ -19,8 +20,8 @@ RULE = {"all": [{"login_days": {"min": 3}}, {"any": [{"invites": {"min": 2}}, {"
 
 async def send(store: MemoryEventStore, name: str, payload: dict[str, Any], command_id: str | None = None,
                actor: str = "op-1") -> CommandReply:
-    headers = {"Command-Id": command_id or uuid.uuid4().hex, "Actor-Id": actor, "Actor-Roles": "OPERATOR"}
-    return await dispatch(name, payload, headers, store)
+    caller = Caller(command_id or uuid.uuid4().hex, Actor(actor, frozenset({"OPERATOR"})))
+    return await dispatch(name, payload, caller, store)
 
 
 async def ok(store: MemoryEventStore, name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -162,12 +163,13 @@ async def test_reward_types_are_case_insensitive() -> None:
 
 async def test_the_same_activity_id_is_stored_once_even_concurrently() -> None:
     store = MemoryEventStore()
-    body = {"activity": {"id": "act-1", "userId": "u1", "kind": "login"}}
+    user = await ok(store, "RegisterUser", {"email": "player@example.com", "password": "player-pass-1"})
+    body = {"activity": {"id": "act-1", "userId": user["id"], "kind": "login"}}
     replies = await asyncio.gather(*(send(store, "RecordActivity", body) for _ in range(10)))
     assert all(r.ok for r in replies)
     assert sorted(bool(r.result and r.result["duplicate"]) for r in replies) == [False] + [True] * 9
-    events = await store.read_all(1)
-    assert [(e.type, e.stream_id) for e in events] == [("UserActivityRecorded", "Activity-act-1")]
+    events = [e for e in await store.read_all(1) if e.type == "UserActivityRecorded"]
+    assert [e.stream_id for e in events] == ["Activity-act-1"]
 
 
 @pytest.mark.parametrize(("activity", "path"), [
