@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from commands.store.base import NewCommit
 from commands.store.mapper import UnreadableEvent
 from commands.store.mongo import COMMITS, MongoEventStore
+from domain.conditions import MAX_AMOUNT
 from domain.events import EVENT_TYPES, DomainEvent
 from domain.promotion import MAX_PER_USER, MAX_STOCK
 from domain.stored_condition import StoredCondition
@@ -28,7 +29,7 @@ from domain.stored_condition import StoredCondition
 pytestmark = pytest.mark.integration
 JS_SAFE = 2**53 - 1
 #: Maxima the events' plain `int` fields have where they are validated (HTTP, commands), by field name.
-FIELD_MAXIMA = {"stock": MAX_STOCK, "per_user_limit": MAX_PER_USER}
+FIELD_MAXIMA = {"stock": MAX_STOCK, "per_user_limit": MAX_PER_USER, "amount": MAX_AMOUNT}
 EDGE_TEXT = ["", "\U0001d518\U0001d52b\U0001d526 \U0001f600\U0001f389",  # astral: Fraktur letters, emoji
              "e\u0301 n\u0303 \u0915\u094d\u0937", "שלום עולם", "مرحبا بالعالم",  # combining marks; RTL
              "abc \u202eRTL\u202c", "\u4e2d\u6587\u30c6\u30b9\u30c8", "\ufeffbom", "a" * 64]
@@ -130,6 +131,7 @@ async def test_every_event_type_round_trips_through_the_store_at_its_edges(mongo
     events = data.draw(st.lists(events_of(cls), min_size=1, max_size=3), label="events")
     store = MongoEventStore(mongo_db)
     stream = f"{cls.AGGREGATE or 'Test'}-{uuid.uuid4().hex}"
+    await store.ensure_indexes()
     try:
         stored = await store.append(NewCommit(stream, 0, events))
         read = await store.read_stream(stream)
