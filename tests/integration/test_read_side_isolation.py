@@ -15,6 +15,8 @@ from prometheus_client import REGISTRY
 
 from brokers.relay import CHECKPOINTS, RELAY_ID
 from commands.store.mongo import COMMITS, MongoEventStore
+from domain.promotion import MAX_PER_USER, MAX_STOCK
+from domain.reward import MAX_POINTS
 from projections.pointers import load_pointer
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
@@ -34,6 +36,30 @@ async def test_points_above_int32_are_created_listed_and_do_not_block_later_writ
     assert listed.status_code == 200, listed.text
     by_name: dict[str, Any] = {r["name"]: r for r in listed.json()["items"]}
     assert by_name["Jackpot"]["points"] == 2**31 and "Later" in by_name
+
+
+
+async def test_integers_at_their_maxima_fold_and_list_back_exactly_while_json_stays_strict(platform, auth) -> None:
+    operator = await auth.headers("OPERATOR")
+    top = await platform.client.post("/rewards/point", json={"name": "Top", "points": MAX_POINTS}, headers=operator)
+    assert top.status_code == 201, top.text
+    for points in (MAX_POINTS + 1, "5", True, 5.0, 2**53):
+        refused = await platform.client.post("/rewards/point", json={"name": "No", "points": points},
+                                             headers=operator)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "/points", (points, refused.text)
+    event = await platform.client.post("/events", json={"name": "E", "periodStart": "2026-11-01T00:00:00Z"},
+                                       headers=operator)
+    attached = await platform.client.post(f"/events/{event.json()['id']}/rewards", headers=operator, json={
+        "rewardId": top.json()["id"], "stock": MAX_STOCK, "perUserLimit": MAX_PER_USER})
+    assert attached.status_code == 201, attached.text
+    position = attached.headers["Ledger-Position"]
+    listed = await platform.client.get("/rewards", headers=operator, params={"minPosition": position})
+    assert [r["points"] for r in listed.json()["items"]] == [MAX_POINTS]
+    rewards = await platform.client.get(f"/events/{event.json()['id']}/rewards", headers=operator,
+                                        params={"minPosition": position})
+    assert rewards.status_code == 200, rewards.text
+    item = rewards.json()["items"][0]
+    assert (item["reward"]["points"], item["stock"], item["perUserLimit"]) == (MAX_POINTS, MAX_STOCK, MAX_PER_USER)
 
 
 async def wait_for(condition: Any, what: str, seconds: float = 20.0) -> None:
