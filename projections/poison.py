@@ -11,14 +11,20 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WriteConcernError
 
 from commands.store.mapper import UnreadableEvent
 from domain.clock import iso
 from domain.events import RecordedEvent
 
-#: Failures that say nothing about the event (the store or the bus is away): retried, never a stop.
-TRANSIENT = (ConnectionFailure, OSError, TimeoutError)
+_TRANSIENT_TYPES = (ConnectionFailure, ExecutionTimeout, WriteConcernError, OSError, TimeoutError)
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure that says nothing about the event (the store or the bus is away, a failover, a timeout): the
+    batch is retried, never a stop."""
+    return isinstance(exc, _TRANSIENT_TYPES) or (
+        isinstance(exc, PyMongoError) and exc.has_error_label("RetryableWriteError"))
 MAX_ERROR_CHARS = 500
 
 

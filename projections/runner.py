@@ -25,7 +25,7 @@ from ops.metrics import (
 )
 from projections.base import Collection, Projection, iso
 from projections.pointers import Pointer, advance, load_pointer, stop
-from projections.poison import TRANSIENT, PoisonEvent, first_unreadable
+from projections.poison import PoisonEvent, first_unreadable, transient
 
 log = logging.getLogger("ledger.projectors")
 BATCH = 1000
@@ -41,15 +41,15 @@ async def fold_batch(projection: Projection, coll: Collection, events: list[Reco
     if readable:
         try:
             await projection.apply_batch(coll, readable)
-        except TRANSIENT:
-            raise
-        except Exception:
+        except Exception as batch_error:
+            if transient(batch_error):
+                raise
             for event in readable:
                 try:
                     await projection.apply(coll, event)
-                except TRANSIENT:
-                    raise
                 except Exception as exc:
+                    if transient(exc):
+                        raise
                     raise PoisonEvent(event, describe(exc)) from exc
             raise  # every event folds alone: the batch failed for another reason, so it is retried
     if unreadable:
