@@ -92,7 +92,7 @@ async def test_an_unknown_type_stops_the_relay_alone_once_until_fixed_and_restar
     assert await relay.checkpoint() == bad - 1
     assert REGISTRY.get_sample_value("ledger_relay_stopped") == 1
     assert REGISTRY.get_sample_value("ledger_relay_stopped_position") == bad
-    stops = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    stops = [r for r in caplog.records if r.name == "ledger.relay" and r.levelno >= logging.ERROR]
     assert len(stops) == 1 and f"relay stopped before position {bad} (UserVanished" in stops[0].getMessage()
     readers = await stopped_readers(mongo_db)
     assert [(r["reader"], r["position"], r["type"]) for r in readers] == [("relay", bad, "UserVanished")]
