@@ -1,11 +1,19 @@
 """The relay: publishes every stored event to JetStream on `rewards.evt.<Aggregate>.<EventType>`, in store order,
 at least once. The checkpoint is saved after JetStream acknowledged; after a crash the events since the checkpoint
-are published again and JetStream drops them by `Nats-Msg-Id` (the event id) within its duplicate window."""
+are published again and JetStream drops them by `Nats-Msg-Id` (the event id) within its duplicate window.
+
+A stored event of a known type that does not decode (its payload breaks the schema) is published as stored, less
+its type's private fields, with header `Ledger-Undecodable: true`, and logged: the feed mirrors the store, and
+stopping it would hold back every later grant downstream. An event of an unknown type (or a payload that is not
+JSON) cannot be published safely: no private fields to drop, no subject to trust. It stops the relay alone, before
+it, recorded in its checkpoint document, logged once and shown by `ledger_relay_stopped` and `/health/ready`
+(projections/poison.py); a restart after the stored event is fixed resumes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -14,8 +22,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from brokers.subjects import event_subject
 from commands.store.base import EventStore
+from commands.store.mapper import UnreadableEvent
 from domain.events import RecordedEvent
-from ops.metrics import NATS_ERRORS, RELAY_POSITION
+from ops.metrics import NATS_ERRORS, RELAY_POSITION, RELAY_STOPPED, RELAY_STOPPED_POSITION
+from projections.poison import PoisonEvent
 
 log = logging.getLogger("ledger.relay")
 CHECKPOINTS = "checkpoints"
@@ -24,31 +34,74 @@ BATCH = 500
 IDLE_POLL_SECONDS = 0.5
 
 
+def _publishable(event: RecordedEvent) -> bool:
+    if not isinstance(event, UnreadableEvent):
+        return True
+    if event.known_type is None or not isinstance(event.data, dict):
+        return False
+    try:
+        json.dumps(event.data)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 class Relay:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], store: EventStore, broker: NatsBroker, stream: str) -> None:
         self.db, self.store, self.broker, self.stream = db, store, broker, stream
+        self.stopped: PoisonEvent | None = None
+        self._stop_recorded = False
+        self._report(None)
 
     async def checkpoint(self) -> int:
         doc = await self.db[CHECKPOINTS].find_one({"_id": RELAY_ID})
-        return int(doc["position"]) if doc else 0
+        self._stop_recorded = bool(doc and doc.get("stopped"))
+        return int(doc.get("position", 0)) if doc else 0
 
     async def publish(self, event: RecordedEvent) -> None:
         headers = {"Nats-Msg-Id": event.event_id, "Ledger-Position": str(event.position)}
         if event.correlation_id:
             headers["X-Correlation-Id"] = event.correlation_id
+        if isinstance(event, UnreadableEvent):
+            headers["Ledger-Undecodable"] = "true"
+            log.warning("relay publishes the event at position %d (%s) as stored: %s", event.position, event.type,
+                        event.error)
         await self.broker.publish(event.envelope(), event_subject(event.aggregate, event.type),
                                   headers=headers, stream=self.stream, timeout=5.0)
 
     async def step(self) -> int:
+        """Publish one batch; returns how many events were published (0 = caught up, or stopped)."""
+        if self.stopped:
+            return 0
         position = await self.checkpoint()
         events = await self.store.read_all(position + 1, BATCH)
-        for event in events:
+        unreadable = next((e for e in events if not _publishable(e)), None)
+        publishable = events[:events.index(unreadable)] if unreadable else events
+        for event in publishable:
             await self.publish(event)
-        if events:
-            last = events[-1].position
-            await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"position": last}}, upsert=True)
+        if publishable:
+            last = publishable[-1].position
+            update: dict[str, Any] = {"$set": {"position": last}}
+            if self._stop_recorded and not unreadable:
+                update["$unset"] = {"stopped": ""}
+                log.info("relay resumed past position %d", last)
+            await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, update, upsert=True)
             RELAY_POSITION.set(last)
-        return len(events)
+        if unreadable:
+            assert isinstance(unreadable, UnreadableEvent)
+            await self._stop(PoisonEvent.of_unreadable(unreadable))
+        return len(publishable)
+
+    async def _stop(self, poison: PoisonEvent) -> None:
+        await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"stopped": poison.record()}},
+                                              upsert=True)
+        self.stopped = poison
+        self._report(poison)
+        poison.log(log, "relay")
+
+    def _report(self, poison: PoisonEvent | None) -> None:
+        RELAY_STOPPED.set(1 if poison else 0)
+        RELAY_STOPPED_POSITION.set(poison.position if poison else 0)
 
     async def run_forever(self, wake: asyncio.Event) -> None:
         while True:

@@ -34,6 +34,11 @@ class ReadModels:
             self._pointers[projection] = (time.monotonic(), ptr)
             if min_position is None or ptr.position >= min_position:
                 return self.db[ptr.collection]
+            if ptr.stopped and int(ptr.stopped.get("position", 0)) <= min_position:
+                raise Unavailable(f"read model {projection} is stopped before position {ptr.stopped.get('position')} "
+                                  f"({ptr.stopped.get('type')}), an event it cannot fold; it will not reach position "
+                                  f"{min_position} until that event is fixed", headers={"Retry-After": "30"},
+                                  code="read-model-stopped")
             if time.monotonic() >= deadline:
                 raise Unavailable(f"read model {projection} has not reached position {min_position} yet",
                                   headers={"Retry-After": "1"}, code="read-model-behind")

@@ -23,3 +23,11 @@ PROJECTION_POSITION = Gauge("ledger_projection_position", "Projection checkpoint
 RELAY_POSITION = Gauge("ledger_relay_position", "Last store position published to JetStream")
 NATS_ERRORS = Counter("ledger_nats_errors_total", "NATS errors (timeouts, no responders, publish failures)",
                       ["where", "kind"])
+PROJECTION_STOPPED = Gauge("ledger_projection_stopped",
+                           "1 while a projection is stopped before an event it cannot fold, else 0", ["projection"])
+PROJECTION_STOPPED_POSITION = Gauge("ledger_projection_stopped_position",
+                                    "Store position of the event a projection stopped before (0 = running)",
+                                    ["projection"])
+RELAY_STOPPED = Gauge("ledger_relay_stopped", "1 while the relay is stopped before an event it cannot map, else 0")
+RELAY_STOPPED_POSITION = Gauge("ledger_relay_stopped_position",
+                               "Store position of the event the relay stopped before (0 = running)")

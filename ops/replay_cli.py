@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from commands.store.mongo import MongoEventStore
 from ops.settings import MongoSettings, ReplaySettings
+from projections.poison import PoisonEvent
 from projections.registry import all_projections
 from projections.replay import replay
 
@@ -28,6 +29,7 @@ async def replay_main(name: str | None, everything: bool) -> int:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True)
     db = client[settings.database]
     store = MongoEventStore(db)
+    failed = 0
     try:
         for projection in [projections[name]] if name else list(projections.values()):
             with tqdm(desc=f"replay {projection.name}", unit="ev", file=sys.stderr) as bar:
@@ -36,8 +38,16 @@ async def replay_main(name: str | None, everything: bool) -> int:
                     bar.n = done
                     bar.refresh()
 
-                collection, position = await replay(db, store, projection, progress, grace)
+                try:
+                    collection, position = await replay(db, store, projection, progress, grace)
+                except PoisonEvent as poison:
+                    failed += 1
+                    bar.close()
+                    print(f"reward-ledger replay: {projection.name} cannot fold the event at position "
+                          f"{poison.position} ({poison.event.type}): {poison.error}; live read model left as it was",
+                          file=sys.stderr)
+                    continue
             print(f"{projection.name}: switched to {collection} at position {position}")
     finally:
         await client.close()
-    return 0
+    return 1 if failed else 0

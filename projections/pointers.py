@@ -23,6 +23,8 @@ class Pointer:
     name: str
     collection: str
     position: int
+    #: Set while the projection is stopped before an event it cannot fold (see projections/poison.py).
+    stopped: dict[str, Any] | None = None
 
 
 def new_collection_name(name: str) -> str:
@@ -37,23 +39,43 @@ async def load_pointer(db: AsyncDatabase[dict[str, Any]], name: str) -> Pointer:
             await db[POINTERS].insert_one({"_id": name, "collection": new_collection_name(name), "position": 0})
         doc = await db[POINTERS].find_one({"_id": name})
     assert doc is not None
-    return Pointer(name, doc["collection"], int(doc["position"]))
+    return Pointer(name, doc["collection"], int(doc["position"]), doc.get("stopped"))
 
 
 async def advance(db: AsyncDatabase[dict[str, Any]], ptr: Pointer, position: int, extra: dict[str, Any]) -> bool:
-    """Move the checkpoint forward; False when the pointer was switched (or moved) by someone else meanwhile."""
+    """Move the checkpoint forward (clearing a stop it had gone past); False when the pointer was switched (or
+    moved) by someone else meanwhile."""
+    update: dict[str, Any] = {"$set": {"position": position, **extra}}
+    if ptr.stopped is not None:
+        update["$unset"] = {"stopped": ""}
+    result = await db[POINTERS].update_one(
+        {"_id": ptr.name, "collection": ptr.collection, "position": ptr.position}, update)
+    return result.modified_count == 1
+
+
+async def stop(db: AsyncDatabase[dict[str, Any]], ptr: Pointer, position: int, extra: dict[str, Any],
+               stopped: dict[str, Any]) -> bool:
+    """Record that the projection stopped before `stopped["position"]`, its checkpoint moved to `position` (the
+    events before that one); False when the pointer was switched or moved meanwhile."""
     result = await db[POINTERS].update_one(
         {"_id": ptr.name, "collection": ptr.collection, "position": ptr.position},
-        {"$set": {"position": position, **extra}})
-    return result.modified_count == 1
+        {"$set": {"position": position, "stopped": stopped, **extra}})
+    return result.matched_count == 1
 
 
 async def switch(db: AsyncDatabase[dict[str, Any]], old: Pointer, collection: str, position: int) -> bool:
     """Point `old.name` at `collection` folded up to `position`, if the live pointer has not moved past it."""
     result = await db[POINTERS].update_one(
         {"_id": old.name, "collection": old.collection, "position": {"$lte": position}},
-        {"$set": {"collection": collection, "position": position, "switchedAt": iso(datetime.now(UTC))}})
+        {"$set": {"collection": collection, "position": position, "switchedAt": iso(datetime.now(UTC))},
+         "$unset": {"stopped": ""}})  # the rebuilt collection has folded past any event the live one stopped at
     return result.modified_count == 1
+
+
+async def stopped_projections(db: AsyncDatabase[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each stopped projection's stop record, by name. Read whole: there is one small document per projection
+    (and a filter on a missing field is one the stand-in is not trusted with)."""
+    return {d["_id"]: d["stopped"] async for d in db[POINTERS].find({}, {"stopped": 1}) if d.get("stopped")}
 
 
 async def positions(db: AsyncDatabase[dict[str, Any]], names: list[str]) -> dict[str, int]:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from pydantic import ValidationError
 
 import domain
 from domain.events import EVENT_TYPES, DomainEvent, RecordedEvent
@@ -30,6 +33,37 @@ class UnknownEventType(LookupError):
     pass
 
 
+#: What a stored event that cannot be decoded raises: its type is unknown, an upcaster is missing, or the payload
+#: fails the event's schema. The store's own read errors (connection, server) are not among them.
+DECODE_ERRORS = (LookupError, ValueError, TypeError)
+
+
+@dataclass(frozen=True)
+class UnreadableEvent(RecordedEvent):
+    """A stored event this code cannot decode, handed to readers in its place (`event` is an empty payload) so
+    each reader decides alone: a projection that folds `type` stops before it, the others pass it by, and the
+    relay may forward the stored payload (`data`) of a known type."""
+
+    error: str = ""
+    data: Any = None
+
+    @property
+    def known_type(self) -> type[DomainEvent] | None:
+        return EVENT_TYPES.get(self.type)
+
+    @property
+    def aggregate(self) -> str:
+        cls = self.known_type
+        return (cls.AGGREGATE if cls else "") or self.stream_id.split("-", 1)[0]
+
+    def envelope(self) -> dict[str, Any]:
+        """The stored payload as is, less the private fields its type declares."""
+        cls = self.known_type
+        private = cls.PRIVATE_FIELDS if cls else frozenset()
+        data = {k: v for k, v in self.data.items() if k not in private} if isinstance(self.data, dict) else self.data
+        return super().envelope() | {"data": data}
+
+
 def event_to_doc(event: DomainEvent, event_id: str) -> dict[str, Any]:
     return {"id": event_id, "type": event.type_name(), "schema": event.SCHEMA_VERSION, "data": event.to_data()}
 
@@ -49,18 +83,59 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def commit_to_events(commit: dict[str, Any]) -> list[RecordedEvent]:
+def plain(value: Any) -> Any:
+    """`value` with every integer subclass made a plain `int`. The store hands back integers >= 2^31 as
+    `bson.int64.Int64` (real MongoDB too), which the domain's strict integer type refuses, as it must for JSON
+    input; a stored event is data we wrote, so it is read back as plain JSON types."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, int) and type(value) not in (int, bool):
+        return int(value)
+    return value
+
+
+def describe(exc: Exception) -> str:
+    """One line for logs and stop records: a validation error's paths and messages, without the input values."""
+    if isinstance(exc, ValidationError):
+        return "ValidationError: " + "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False))
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _int_or_zero(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _decode(doc: dict[str, Any]) -> DomainEvent:
+    type_name = doc["type"]
+    data = upcast(type_name, int(doc["schema"]), plain(doc["data"]))
+    return EVENT_TYPES[type_name].model_validate(data)
+
+
+def commit_to_events(commit: dict[str, Any], lenient: bool = False) -> list[RecordedEvent]:
     """Expand one stored commit document into its recorded events, positions and versions assigned in order.
-    The envelope's schema version is the one the (upcast) payload now has."""
-    out = []
+    The envelope's schema version is the one the (upcast) payload now has. `lenient` (readers: projections, the
+    relay, replay) turns an event that cannot be decoded into an `UnreadableEvent`; loading an aggregate must not
+    skip one, so it raises there."""
+    out: list[RecordedEvent] = []
+    version, position = int(commit["version"]), int(commit["position"])
     for offset, doc in enumerate(commit["events"]):
-        data = upcast(doc["type"], doc["schema"], doc["data"])
-        event = EVENT_TYPES[doc["type"]].model_validate(data)
-        out.append(RecordedEvent(
-            event_id=doc["id"], stream_id=commit["stream"], version=commit["version"] + offset,
-            position=commit["position"] + offset, type=doc["type"], schema_version=event.SCHEMA_VERSION,
-            occurred_at=_utc(commit["at"]), actor=commit.get("actor"), correlation_id=commit.get("correlationId"),
-            causation_id=commit.get("causationId"), event=event))
+        envelope: dict[str, Any] = {
+            "event_id": doc.get("id"), "stream_id": commit["stream"], "version": version + offset,
+            "position": position + offset, "type": str(doc.get("type")), "occurred_at": _utc(commit["at"]),
+            "actor": commit.get("actor"), "correlation_id": commit.get("correlationId"),
+            "causation_id": commit.get("causationId")}
+        try:
+            event = _decode(doc)
+        except DECODE_ERRORS as exc:
+            if not lenient:
+                raise
+            out.append(UnreadableEvent(**envelope, schema_version=_int_or_zero(doc.get("schema")), event=DomainEvent(),
+                                       error=describe(exc), data=plain(doc.get("data"))))
+            continue
+        out.append(RecordedEvent(**envelope, schema_version=event.SCHEMA_VERSION, event=event))
     return out
 
 

@@ -55,7 +55,7 @@ class MemoryEventStore:
         for doc in self._commits:
             if doc["last"] < from_position:
                 continue
-            out.extend(e for e in commit_to_events(doc) if e.position >= from_position)
+            out.extend(e for e in commit_to_events(doc, lenient=True) if e.position >= from_position)
             if len(out) >= limit:
                 break
         return out

@@ -192,7 +192,8 @@ class MongoEventStore:
 
     async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
         cursor = self._commits.find({"last": {"$gte": from_position}}).sort("last", ASCENDING).limit(limit)
-        return [e async for doc in cursor for e in commit_to_events(doc) if e.position >= from_position]
+        return [e async for doc in cursor for e in commit_to_events(doc, lenient=True)
+                if e.position >= from_position]
 
     async def head(self) -> int:
         doc = await self._commits.find_one({}, {"last": 1}, sort=[("last", DESCENDING)])

@@ -1,4 +1,10 @@
-"""Liveness, readiness (NATS, store, Redis) and Prometheus metrics."""
+"""Liveness, readiness (NATS, store, Redis, and the read side's stopped readers) and Prometheus metrics.
+
+A projection or the relay stopped before an event it cannot fold makes readiness `degraded`, answered 200 with the
+stopped readers named (position and type; the error is in the log): the gateway still takes writes and serves every
+other read model, and the stop is in the shared store, so every instance reports it; a 503 would make the load
+balancer take all of them out, turning one stale read model into a total outage. Alert on `status: degraded` or on
+`ledger_projection_stopped` / `ledger_relay_stopped` instead. A server that is down still answers 503."""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from litestar import Controller, Request, Response, get
 from litestar.serialization import encode_json
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from brokers.relay import CHECKPOINTS, RELAY_ID
 from gateway.deps import gateway_state
+from projections.pointers import stopped_projections
 
 CHECK_TIMEOUT = 2.0
 
@@ -20,6 +28,27 @@ async def _check(coro: Any) -> str:
         return "ok" if ok else "down"
     except Exception:
         return "down"
+
+
+#: What a public probe may show of a stop: where and which type. The error text can quote stored data (a payload
+#: value, a hash), so it stays in the log and the pointer document.
+PUBLIC_STOP_FIELDS = ("position", "type", "stoppedAt")
+
+
+async def stopped_readers(db: Any) -> list[dict[str, Any]]:
+    """Every projection (and the relay) stopped before an event it cannot fold, with that event's position/type."""
+    stops = {f"projection:{name}": stop for name, stop in sorted((await stopped_projections(db)).items())}
+    relay = await db[CHECKPOINTS].find_one({"_id": RELAY_ID}, {"stopped": 1})
+    if relay and relay.get("stopped"):
+        stops["relay"] = relay["stopped"]
+    return [{"reader": reader} | {k: stop.get(k) for k in PUBLIC_STOP_FIELDS} for reader, stop in stops.items()]
+
+
+async def _read_side(db: Any) -> list[dict[str, Any]] | None:
+    try:
+        return await asyncio.wait_for(stopped_readers(db), CHECK_TIMEOUT)
+    except Exception:
+        return None  # the store check reports the store itself
 
 
 class HealthController(Controller):
@@ -38,8 +67,12 @@ class HealthController(Controller):
             _check(state.redis.ping()))
         checks = {"nats": nats, "store": store, "redis": redis}
         ok = all(v == "ok" for v in checks.values())
-        return Response(encode_json({"status": "ok" if ok else "unavailable", "checks": checks}),
-                        status_code=200 if ok else 503, media_type="application/json",
+        stopped = await _read_side(state.read_models.db) if store == "ok" else None
+        body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+        if stopped:  # named only when degraded, so the servers' checks keep their shape
+            checks["readSide"] = "degraded"
+            body |= {"status": "degraded" if ok else body["status"], "stopped": stopped}
+        return Response(encode_json(body), status_code=200 if ok else 503, media_type="application/json",
                         headers={} if ok else {"Retry-After": "5"})
 
     @get("/metrics", operation_id="metrics", include_in_schema=False)
