@@ -10,9 +10,9 @@ overwrite what the user did not mean to change."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
@@ -28,6 +28,12 @@ CONDITION_EXAMPLE: Final = {"all": [{"login_days": {"min": 3}}, {"any": [
     {"invites": {"min": 2}}, {"purchase_total": {"min": 5000, "currency": "KRW"}}]}]}
 EXAMPLE_REWARD: Final = {"id": "8b2e4f6a1c3d4e5f9a0b7c6d5e4f3a2b", "type": "POINT", "name": "500 bonus points",
                          "points": 500, "createdAt": EXAMPLE_TIME, "createdBy": EXAMPLE_ID}
+
+
+def with_example(example: dict[str, Any]) -> ConfigDict:
+    """The schema's config plus the one example the document shows for the whole body: for an update, only the
+    fields it changes (Swagger would otherwise pre-fill every field with a placeholder)."""
+    return cast(ConfigDict, {**Schema.model_config, "example": example})
 
 
 def unset(placeholder: Any) -> Any:
@@ -51,6 +57,8 @@ class EventCreate(Schema):
 class EventUpdate(Schema):
     """Any subset of the event's fields; `periodEnd: null` makes it open-ended, `rewardCondition: null` removes
     the rule, `status` activates or deactivates."""
+
+    model_config = with_example({"description": "Now with a bonus for invites", "periodEnd": "2027-01-15T00:00:00Z"})
 
     name: EventName = unset("")
     description: Description = unset("")
@@ -119,6 +127,8 @@ class EventRewardCreate(Schema):
 
 class EventRewardUpdate(Schema):
     """Any subset of the terms; `condition: null` removes the rule, `stock: null` makes the stock unlimited."""
+
+    model_config = with_example({"stock": 200})
 
     condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
     auto_resolve: StrictBool = unset(False)

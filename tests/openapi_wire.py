@@ -26,6 +26,18 @@ def template_of(route_path: str) -> str:
     return PARAM.sub(lambda m: "{" + m.group(1) + "}", route_path)
 
 
+def invalid_examples(doc: dict[str, Any]) -> list[str]:
+    """Examples in the components (whole schemas and their properties) that their own schema refuses."""
+    wrong = []
+    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        parts = [(name, schema), *((f"{name}.{prop}", sub) for prop, sub in schema.get("properties", {}).items())]
+        for where, part in parts:
+            validator = jsonschema_rs.Draft202012Validator({**part, "components": doc["components"]})
+            wrong += [f"{where}: {example!r}" for example in part.get("examples", [])
+                      if not validator.is_valid(example)]
+    return wrong
+
+
 def mismatches(doc: dict[str, Any], method: str, template: str, response: httpx.Response) -> list[str]:
     """What in `response` the document does not describe; empty when the answer is as documented."""
     where = f"{method} {template} -> {response.status_code}"

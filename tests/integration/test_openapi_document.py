@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import refresh_cookie_of
-from tests.openapi_wire import documented_operations, mismatches, template_of
+from tests.openapi_wire import documented_operations, invalid_examples, mismatches, template_of
 
 pytestmark = pytest.mark.integration
 PASSWORD = "wire-check-pass-9"
@@ -118,6 +118,15 @@ async def test_the_document_names_things_as_the_wire_and_pre_fills_nothing(platf
     assert "tookMs" in schemas["PreviewOut"]["properties"] and "perUserLimit" in schemas["EventRewardOut"]["properties"]
     for update in ("EventUpdate", "EventRewardUpdate"):
         assert "default" not in str(schemas[update]), f"{update} documents a default Swagger would pre-fill"
+        example = schemas[update]["examples"][0]  # what Swagger pre-fills: a few fields, not all of them
+        assert 0 < len(example) < len(schemas[update]["properties"]), update
+    assert invalid_examples(doc) == []
+    generated = [(method, path, code) for path, item in doc["paths"].items() for method, op in item.items()
+                 if isinstance(op, dict) for code, answer in op.get("responses", {}).items()
+                 for media in answer.get("content", {}).values() if "examples" in media]
+    assert generated == [], "generated filler examples (generate_examples=False, and examples= on the fields)"
+    assert schemas["TokenOut"]["properties"]["tokenType"]["examples"] == ["Bearer"]
+    assert all(e.endswith("Z") for e in schemas["UserOut"]["properties"]["createdAt"]["examples"])
     assert "default" not in schemas["EventStatus"]
     status = next(p for p in doc["paths"]["/events"]["get"]["parameters"] if p["name"] == "status")
     assert "default" not in str(status)
