@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
+from litestar.plugins.pydantic import PydanticPlugin
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
@@ -68,6 +69,7 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
                     DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl)],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
+        plugins=[PydanticPlugin(prefer_alias=True)],  # the document names fields as the wire does (camelCase)
         request_max_body_size=gateway.max_body_bytes,
         logging_config=None,
     )

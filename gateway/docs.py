@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -33,7 +35,22 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+#: Problem statuses by cause, to be combined per route (`problem_responses(*GUARDED, *BODY, *BUS)`).
+GUARDED: Final = (401, 403)  # a role guard: no or bad token, wrong role
+SIGNED_IN: Final = (401,)  # any valid token
+BODY: Final = (400, 413, 415, 422)  # malformed JSON, too large, not JSON, breaks the schema
+WRITE: Final = (400, 409, 422)  # Idempotency-Key: too long, the first still running, reused for another request
+READ: Final = (400, 503)  # bad query parameter; ?minPosition= not reached in time
+BUS: Final = (503,)  # the command service (NATS) or the store did not answer
+
+
+def answer(model: Any, description: str, status: int = 200) -> dict[int, ResponseSpec]:
+    """The success entry: `model` is what the route sends (its `model_dump(by_alias=True)` shape); the examples
+    are the fields' own, never generated filler."""
+    return {status: ResponseSpec(model, description=description, generate_examples=False)}
+
+
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem+json answers a route may give."""
     return {status: ResponseSpec(ProblemOut, description=_TITLES.get(status, "Error"), media_type=PROBLEM_MEDIA_TYPE,
-                                 generate_examples=False) for status in statuses}
+                                 generate_examples=False) for status in sorted(set(statuses))}

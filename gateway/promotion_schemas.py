@@ -3,20 +3,22 @@
 rules across fields or over rules (periods, per-type reward fields, the condition language) stay in the domain.
 
 Update bodies use placeholder defaults, never `None`, for fields that must not be null: an explicit `null` is then
-a schema error, and only the fields present (`exclude_unset`) are sent."""
+a schema error, and only the fields present (`exclude_unset`) are sent. The placeholders are default *factories*
+(`unset`), which the OpenAPI document leaves out: a documented default would be pre-filled by Swagger and
+overwrite what the user did not mean to change."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
 from domain.types import IsoTime, StrictBool, StrictInt
-from gateway.schemas import Page, Schema
+from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
 
 _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (login_days, invites, purchase_total, "
@@ -24,14 +26,30 @@ CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (logi
                         "eligible. Errors answer 422 with a JSON pointer to the offending part.")
 CONDITION_EXAMPLE: Final = {"all": [{"login_days": {"min": 3}}, {"any": [
     {"invites": {"min": 2}}, {"purchase_total": {"min": 5000, "currency": "KRW"}}]}]}
+EXAMPLE_REWARD: Final = {"id": "8b2e4f6a1c3d4e5f9a0b7c6d5e4f3a2b", "type": "POINT", "name": "500 bonus points",
+                         "points": 500, "createdAt": EXAMPLE_TIME, "createdBy": EXAMPLE_ID}
+
+
+def with_example(example: dict[str, Any]) -> ConfigDict:
+    """The schema's config plus the one example the document shows for the whole body: for an update, only the
+    fields it changes (Swagger would otherwise pre-fill every field with a placeholder)."""
+    return cast(ConfigDict, {**Schema.model_config, "example": example})
+
+
+def unset(placeholder: Any) -> Any:
+    """An update field's default that the document does not show (see the module docstring)."""
+    return Field(default_factory=lambda: placeholder)
 
 
 class EventCreate(Schema):
+    """A new event; `status` is ACTIVE when left out."""
+
     name: EventName = Field(examples=["Winter login festival"])
-    description: Description = ""
+    description: Description = Field(default="", examples=["Log in three days running this December"])
     period_start: IsoTime = Field(examples=["2026-12-01T00:00:00Z"])
-    period_end: IsoTime | None = Field(default=None, description="exclusive; null = open-ended")
-    status: EventStatus = EventStatus.ACTIVE
+    period_end: IsoTime | None = Field(default=None, description="exclusive; null = open-ended",
+                                       examples=["2027-01-01T00:00:00Z"])
+    status: EventStatus = Field(default_factory=lambda: EventStatus.ACTIVE)  # a factory: see the module docstring
     reward_condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC,
                                                     examples=[CONDITION_EXAMPLE])
 
@@ -40,25 +58,27 @@ class EventUpdate(Schema):
     """Any subset of the event's fields; `periodEnd: null` makes it open-ended, `rewardCondition: null` removes
     the rule, `status` activates or deactivates."""
 
-    name: EventName = ""
-    description: Description = ""
-    period_start: IsoTime = _UNSET_TIME
-    period_end: IsoTime | None = None
-    status: EventStatus = EventStatus.ACTIVE
-    reward_condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
+    model_config = with_example({"description": "Now with a bonus for invites", "periodEnd": "2027-01-15T00:00:00Z"})
+
+    name: EventName = unset("")
+    description: Description = unset("")
+    period_start: IsoTime = unset(_UNSET_TIME)
+    period_end: IsoTime | None = unset(None)
+    status: EventStatus = unset(EventStatus.ACTIVE)
+    reward_condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
 
 
 class EventOut(Schema):
-    id: str
-    name: str
-    description: str
-    period_start: str
-    period_end: str | None
+    id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
+    name: str = Field(examples=["Winter login festival"])
+    description: str = Field(examples=["Log in three days running this December"])
+    period_start: str = Field(examples=["2026-12-01T00:00:00.000Z"])
+    period_end: str | None = Field(description="exclusive; null = open-ended", examples=["2027-01-01T00:00:00.000Z"])
     status: EventStatus
-    reward_condition: dict[str, Any] | None
-    created_by: str | None
-    created_at: str
-    updated_at: str
+    reward_condition: dict[str, Any] | None = Field(examples=[CONDITION_EXAMPLE])
+    created_by: str | None = Field(examples=[EXAMPLE_ID])
+    created_at: str = Field(examples=[EXAMPLE_TIME])
+    updated_at: str = Field(examples=[EXAMPLE_TIME])
 
 
 class EventPage(Page[EventOut]):
@@ -69,28 +89,28 @@ class RewardFields(Schema):
     """The fields of every reward type; which are required depends on the type in the path: POINT {name, points},
     ITEM {name, itemId, quantity}, COUPON {name, couponCode, expiry}, BADGE {name, badgeId}."""
 
-    name: RewardName
+    name: RewardName = Field(examples=["500 bonus points"])
     type: str | None = Field(default=None, description="optional; must match the path when given")
-    points: Points | None = None
-    item_id: ExternalId | None = None
-    quantity: Quantity | None = None
-    coupon_code: CouponCode | None = None
-    expiry: IsoTime | None = None
-    badge_id: ExternalId | None = None
+    points: Points | None = Field(default=None, description="POINT", examples=[500])
+    item_id: ExternalId | None = Field(default=None, description="ITEM")
+    quantity: Quantity | None = Field(default=None, description="ITEM")
+    coupon_code: CouponCode | None = Field(default=None, description="COUPON")
+    expiry: IsoTime | None = Field(default=None, description="COUPON")
+    badge_id: ExternalId | None = Field(default=None, description="BADGE")
 
 
 class RewardOut(Schema):
-    id: str
-    type: str
-    name: str
-    points: int | None = None
+    id: str = Field(examples=[EXAMPLE_REWARD["id"]])
+    type: str = Field(description="POINT, ITEM, COUPON or BADGE", examples=["POINT"])
+    name: str = Field(examples=["500 bonus points"])
+    points: int | None = Field(default=None, examples=[500])
     item_id: str | None = None
     quantity: int | None = None
     coupon_code: str | None = None
     expiry: str | None = None
     badge_id: str | None = None
-    created_at: str | None = None
-    created_by: str | None = None
+    created_at: str | None = Field(default=None, examples=[EXAMPLE_TIME])
+    created_by: str | None = Field(default=None, examples=[EXAMPLE_ID])
 
 
 class RewardPage(Page[RewardOut]):
@@ -98,29 +118,39 @@ class RewardPage(Page[RewardOut]):
 
 
 class EventRewardCreate(Schema):
-    reward_id: str = Field(min_length=1, max_length=128)
+    reward_id: str = Field(min_length=1, max_length=128, examples=[EXAMPLE_REWARD["id"]])
     condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
     auto_resolve: StrictBool = False
-    stock: Stock | None = Field(default=None, description="total grants; null = unlimited")
+    stock: Stock | None = Field(default=None, description="total grants; null = unlimited", examples=[100])
     per_user_limit: PerUserLimit = 1
 
 
 class EventRewardUpdate(Schema):
-    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
-    auto_resolve: StrictBool = False
-    stock: Stock | None = None
-    per_user_limit: PerUserLimit = 1
+    """Any subset of the terms; `condition: null` removes the rule, `stock: null` makes the stock unlimited."""
+
+    model_config = with_example({"stock": 200})
+
+    condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
+    auto_resolve: StrictBool = unset(False)
+    stock: Stock | None = unset(None)
+    per_user_limit: PerUserLimit = unset(1)
 
 
 class EventRewardOut(Schema):
-    event_id: str
-    reward_id: str
-    reward: RewardOut
-    condition: dict[str, Any] | None
+    event_id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
+    reward_id: str = Field(examples=[EXAMPLE_REWARD["id"]])
+    reward: RewardOut = Field(description="a copy of the catalogue reward", examples=[EXAMPLE_REWARD])
+    condition: dict[str, Any] | None = Field(examples=[{"invites": {"min": 2}}])
     auto_resolve: bool
-    stock: int | None
-    remaining: int | None
-    per_user_limit: int
+    stock: int | None = Field(description="null = unlimited", examples=[100])
+    remaining: int | None = Field(description="stock minus grants; null = unlimited", examples=[97])
+    per_user_limit: int = Field(examples=[1])
+
+
+class EventRewardDetached(Schema):
+    event_id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
+    reward_id: str = Field(examples=[EXAMPLE_REWARD["id"]])
+    detached: bool = Field(examples=[True])
 
 
 class EventRewardPage(Page[EventRewardOut]):
@@ -128,27 +158,29 @@ class EventRewardPage(Page[EventRewardOut]):
 
 
 class ActivityAccepted(Schema):
-    id: str
-    user_id: str
-    kind: str
+    id: str = Field(description="the reporter's idempotency id", examples=["login-2026-11-25-3f9c2a7d"])
+    user_id: str = Field(examples=[EXAMPLE_ID])
+    kind: str = Field(examples=["login"])
     duplicate: bool = Field(description="true when this id was already recorded (stored once, not an error)")
 
 
 class PreviewIn(Schema):
     condition: dict[str, Any] | None = Field(description=CONDITION_DOC, examples=[CONDITION_EXAMPLE])
-    period_start: IsoTime
-    period_end: IsoTime | None = None
+    period_start: IsoTime = Field(examples=["2026-12-01T00:00:00Z"])
+    period_end: IsoTime | None = Field(default=None, examples=["2027-01-01T00:00:00Z"])
     sample_size: StrictInt = Field(default=20, ge=0, le=100)
 
 
 class PreviewSample(Schema):
-    user_id: str
-    evaluation: dict[str, Any]
+    user_id: str = Field(examples=[EXAMPLE_ID])
+    evaluation: dict[str, Any] = Field(description="{eligible, facts, explanation}", examples=[{
+        "eligible": True, "facts": {"login_days": 4},
+        "explanation": {"kind": "login_days", "required": {"min": 3}, "seen": 4, "passed": True}}])
 
 
 class PreviewOut(Schema):
-    users: int = Field(description="users with recorded activity that were evaluated")
-    eligible: int
+    users: int = Field(description="users with recorded activity that were evaluated", examples=[1200])
+    eligible: int = Field(examples=[312])
     sample: list[PreviewSample]
-    took_ms: float
+    took_ms: float = Field(examples=[84.5])
 

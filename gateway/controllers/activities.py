@@ -14,14 +14,14 @@ from litestar import Controller, Request, Response, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from domain.activity_log import ActivityReport, report_json
 from gateway.bus import CommandBus
-from gateway.docs import problem_responses
+from gateway.docs import BODY, BUS, GUARDED, WRITE, answer, problem_responses
 from gateway.guards import requires_operator
 from gateway.principal import Principal
+from gateway.promotion_schemas import ActivityAccepted
 
 SERVICE_ROLE: Final = "SERVICE"
 SERVICE_PRINCIPAL: Final = Principal("service", frozenset({SERVICE_ROLE}))
@@ -59,8 +59,8 @@ class ActivityController(Controller):
     @post("/", guards=[requires_operator_or_service], operation_id="record_activity", status_code=202,
           summary="Record a user activity fact (OPERATOR/ADMIN or the service token); the same id twice is "
                   "stored once",
-          responses={202: ResponseSpec(dict[str, Any], description="{id, userId, kind, duplicate}"),
-                     **problem_responses(400, 401, 403, 422, 503)})
+          responses={**answer(ActivityAccepted, "Recorded (or already recorded: `duplicate: true`)", 202),
+                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS)})
     async def record_activity(self, data: JSONBody[ActivityReport], request: Request[Any, Any, Any],
                               bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "RecordActivity", {"activity": report_json(data), "source": "http"},

@@ -6,13 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from gateway.auth.session import REFRESH_COOKIE, AuthServices, client_address, provide_auth
 from gateway.bus import CommandBus
 from gateway.controllers.users import find_user
-from gateway.docs import problem_responses
+from gateway.docs import BODY, BUS, READ, SIGNED_IN, WRITE, answer, problem_responses
 from gateway.guards import current_principal, requires_signed_in
 from gateway.problems import AppError, Unauthorized
 from gateway.readmodels import ReadModels
@@ -29,8 +28,7 @@ class SessionController(Controller):
     @post("/login", operation_id="log_in", status_code=200, summary="Log in with email and password",
           description=f"{_COOKIE_DOC} Five failed attempts per account (or twenty per address) in 15 minutes "
                       "answer 429 with Retry-After.",
-          responses={200: ResponseSpec(TokenOut, description="Logged in"),
-                     **problem_responses(400, 401, 422, 429, 503)})
+          responses={**answer(TokenOut, "Logged in"), **problem_responses(*BODY, *WRITE, *BUS, 401, 429)})
     async def log_in(self, data: JSONBody[LoginIn], request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
                      auth: NamedDependency[AuthServices]) -> Response[bytes]:
         address = client_address(request)
@@ -49,7 +47,7 @@ class SessionController(Controller):
           summary="Rotate the refresh cookie and get a new access token",
           description=f"Reads the `refresh_token` cookie. {_COOKIE_DOC} The presented token stops working; "
                       "presenting it again revokes the whole session.",
-          responses={200: ResponseSpec(TokenOut, description="A new access token"), **problem_responses(401, 503)})
+          responses={**answer(TokenOut, "A new access token"), **problem_responses(*WRITE, *BUS, 401)})
     async def refresh_session(self, request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
                               auth: NamedDependency[AuthServices]) -> Response[bytes]:
         presented = request.cookies.get(REFRESH_COOKIE)
@@ -73,7 +71,7 @@ class SessionController(Controller):
     @post("/logout", operation_id="log_out", status_code=204, summary="End the session of the refresh cookie",
           description="Revokes every refresh token of the session and clears the cookie. Access tokens already "
                       "issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).",
-          responses={204: ResponseSpec(None, description="Logged out")})
+          responses={**answer(None, "Logged out", 204), **problem_responses(*WRITE, *BUS)})
     async def log_out(self, request: Request[Any, Any, Any], auth: NamedDependency[AuthServices]) -> Response[None]:
         if presented := request.cookies.get(REFRESH_COOKIE):
             await auth.refresh.revoke(presented)
@@ -81,8 +79,8 @@ class SessionController(Controller):
                         headers={"Set-Cookie": auth.cleared_cookie(), "Cache-Control": "no-store"})
 
     @get("/me", operation_id="get_me", summary="The signed-in user", guards=[requires_signed_in],
-         security=[{"bearer": []}], responses={200: ResponseSpec(UserOut, description="The signed-in user"),
-                    **problem_responses(400, 401, 404, 503)})
+         security=[{"bearer": []}], responses={**answer(UserOut, "The signed-in user"),
+                                              **problem_responses(*SIGNED_IN, *READ, 404)})
     async def get_me(self, request: Request[Any, Any, Any], read_models: NamedDependency[ReadModels],
                      min_position: NamedDependency[int | None]) -> Response[bytes]:
         return await find_user(read_models, min_position, {"_id": current_principal(request).user_id})

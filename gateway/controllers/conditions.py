@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from commands.messages import CommandReply
@@ -13,7 +12,7 @@ from domain.errors import DomainError
 from domain.promotion import check_period
 from domain.stored_condition import read_condition
 from gateway.bus import json_response
-from gateway.docs import problem_responses
+from gateway.docs import BODY, GUARDED, READ, WRITE, answer, problem_responses
 from gateway.guards import requires_operator
 from gateway.problems import AppError
 from gateway.promotion_schemas import PreviewIn, PreviewOut
@@ -35,8 +34,8 @@ class ConditionController(Controller):
 
     @post("/preview", guards=[requires_operator], operation_id="preview_condition", status_code=200,
           summary="Count the users a condition admits over a period, with a sample (OPERATOR/ADMIN)",
-          responses={200: ResponseSpec(PreviewOut, description="Eligible users and a sample"),
-                     **problem_responses(400, 401, 403, 422, 503)})
+          responses={**answer(PreviewOut, "Eligible users and a sample"),
+                     **problem_responses(*GUARDED, *BODY, *WRITE, *READ)})
     async def preview_condition(self, data: JSONBody[PreviewIn], read_models: NamedDependency[ReadModels],
                                 min_position: NamedDependency[int | None]) -> Response[bytes]:
         try:

@@ -11,23 +11,24 @@ from typing import Annotated, Any, Final
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from domain.clock import iso, now_ms
 from domain.promotion_events import EventStatus
 from gateway.bus import CommandBus, json_response
-from gateway.docs import problem_responses
+from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, answer, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
 from gateway.paging import PAGING, Paging, page_of
+from gateway.path_params import EventId
 from gateway.problems import NotFound
 from gateway.promotion_schemas import EventCreate, EventOut, EventPage, EventUpdate
 from gateway.readmodels import ReadModels
 from projections.events import event_doc_to_json
 
 NEWEST_FIRST: Final = (("createdAt", -1), ("_id", 1))
-_WRITE_PROBLEMS: Final = problem_responses(400, 401, 403, 404, 422, 503)
-_READ_PROBLEMS: Final = problem_responses(400, 401, 404, 503)
+_WRITE_PROBLEMS: Final = problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)
+_ACTION_PROBLEMS: Final = problem_responses(*GUARDED, *WRITE, *BUS, 404)
+_READ_PROBLEMS: Final = problem_responses(*SIGNED_IN, *READ, 404)
 
 
 def events_query(status: EventStatus | None, name: str | None, in_period: bool | None) -> dict[str, Any]:
@@ -63,13 +64,14 @@ class EventController(Controller):
 
     @post("/", guards=[requires_operator], operation_id="create_event", status_code=201,
           summary="Create an event (OPERATOR/ADMIN)",
-          responses={201: ResponseSpec(EventOut, description="The created event"), **_WRITE_PROBLEMS})
+          responses={**answer(EventOut, "The created event", 201),
+                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS)})
     async def create_event(self, data: JSONBody[EventCreate], request: Request[Any, Any, Any],
                            bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "CreateEvent", data.model_dump(mode="json", by_alias=True), status=201)
 
     @get("/", guards=[requires_signed_in], operation_id="list_events", summary="List events (signed in)",
-         responses={200: ResponseSpec(EventPage, description="A page of events"), **_READ_PROBLEMS})
+         responses={**answer(EventPage, "A page of events"), **problem_responses(*SIGNED_IN, *READ)})
     async def list_events(
         self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
         paging: NamedDependency[Paging],
@@ -82,30 +84,30 @@ class EventController(Controller):
         return json_response(await page_of(events, events_query(status, name, in_period), NEWEST_FIRST, paging,
                                            event_doc_to_json))
 
-    @get("/{event_id:str}", guards=[requires_signed_in], operation_id="get_event", summary="Get an event",
-         responses={200: ResponseSpec(EventOut, description="The event"), **_READ_PROBLEMS})
-    async def get_event(self, event_id: FromPath[str], read_models: NamedDependency[ReadModels],
+    @get("/{eventId:str}", guards=[requires_signed_in], operation_id="get_event", summary="Get an event",
+         responses={**answer(EventOut, "The event"), **_READ_PROBLEMS})
+    async def get_event(self, event_id: EventId, read_models: NamedDependency[ReadModels],
                         min_position: NamedDependency[int | None]) -> Response[bytes]:
         return json_response(event_doc_to_json(await find_event(read_models, event_id, min_position)))
 
-    @patch("/{event_id:str}", guards=[requires_operator], operation_id="update_event",
+    @patch("/{eventId:str}", guards=[requires_operator], operation_id="update_event",
            summary="Change any of an event's fields, status included (OPERATOR/ADMIN)",
-           responses={200: ResponseSpec(EventOut, description="The updated event"), **_WRITE_PROBLEMS})
-    async def update_event(self, event_id: FromPath[str], data: JSONBody[EventUpdate], request: Request[Any, Any, Any],
+           responses={**answer(EventOut, "The updated event"), **_WRITE_PROBLEMS})
+    async def update_event(self, event_id: EventId, data: JSONBody[EventUpdate], request: Request[Any, Any, Any],
                            bus: NamedDependency[CommandBus]) -> Response[bytes]:
         changes = data.model_dump(mode="json", by_alias=True, exclude_unset=True)
         return await bus.execute(request, "UpdateEvent", {**changes, "eventId": event_id})
 
-    @post("/{event_id:str}/activate", guards=[requires_operator], operation_id="activate_event", status_code=200,
+    @post("/{eventId:str}/activate", guards=[requires_operator], operation_id="activate_event", status_code=200,
           summary="Set an event ACTIVE (OPERATOR/ADMIN; no change if it is)",
-          responses={200: ResponseSpec(EventOut, description="The event"), **_WRITE_PROBLEMS})
-    async def activate_event(self, event_id: FromPath[str], request: Request[Any, Any, Any],
+          responses={**answer(EventOut, "The event"), **_ACTION_PROBLEMS})
+    async def activate_event(self, event_id: EventId, request: Request[Any, Any, Any],
                              bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "ActivateEvent", {"eventId": event_id})
 
-    @post("/{event_id:str}/deactivate", guards=[requires_operator], operation_id="deactivate_event",
+    @post("/{eventId:str}/deactivate", guards=[requires_operator], operation_id="deactivate_event",
           status_code=200, summary="Set an event INACTIVE (OPERATOR/ADMIN; no change if it is)",
-          responses={200: ResponseSpec(EventOut, description="The event"), **_WRITE_PROBLEMS})
-    async def deactivate_event(self, event_id: FromPath[str], request: Request[Any, Any, Any],
+          responses={**answer(EventOut, "The event"), **_ACTION_PROBLEMS})
+    async def deactivate_event(self, event_id: EventId, request: Request[Any, Any, Any],
                                bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "DeactivateEvent", {"eventId": event_id})

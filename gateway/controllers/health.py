@@ -17,6 +17,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from brokers.relay import CHECKPOINTS, RELAY_ID
 from gateway.deps import gateway_state
+from gateway.docs import answer
+from gateway.schemas import ReadinessOut, StatusOut
 from projections.pointers import stopped_projections
 
 CHECK_TIMEOUT = 2.0
@@ -55,11 +57,13 @@ class HealthController(Controller):
     path = "/"
     tags = ["ops"]
 
-    @get("/health/live", operation_id="health_live")
+    @get("/health/live", operation_id="health_live", responses=answer(StatusOut, "The gateway process is up"))
     async def live(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/health/ready", operation_id="health_ready")
+    @get("/health/ready", operation_id="health_ready", summary="NATS, store and Redis reachable",
+         responses={**answer(ReadinessOut, "Every dependency is reachable"),
+                    **answer(ReadinessOut, "A dependency is down (Retry-After: 5)", 503)})
     async def ready(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         state = gateway_state(request)
         nats, store, redis = await asyncio.gather(

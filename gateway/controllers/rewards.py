@@ -9,14 +9,14 @@ from typing import Annotated, Any, Final
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from domain.reward import RewardType
 from gateway.bus import CommandBus, json_response
-from gateway.docs import problem_responses
+from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, answer, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
 from gateway.paging import PAGING, Paging, page_of
+from gateway.path_params import RewardTypeName
 from gateway.problems import BadRequest
 from gateway.promotion_schemas import RewardFields, RewardOut, RewardPage
 from gateway.readmodels import ReadModels
@@ -31,19 +31,18 @@ class RewardController(Controller):
     security = [{"bearer": []}]
     dependencies = PAGING
 
-    @post("/{reward_type:str}", guards=[requires_operator], operation_id="create_reward", status_code=201,
+    @post("/{type:str}", guards=[requires_operator], operation_id="create_reward", status_code=201,
           summary="Create a catalogue reward of the type in the path (OPERATOR/ADMIN)",
-          responses={201: ResponseSpec(RewardOut, description="The created reward"),
-                     **problem_responses(400, 401, 403, 404, 422, 503)})
-    async def create_reward(self, reward_type: FromPath[str], data: JSONBody[RewardFields],
+          responses={**answer(RewardOut, "The created reward", 201),
+                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)})
+    async def create_reward(self, reward_type: RewardTypeName, data: JSONBody[RewardFields],
                             request: Request[Any, Any, Any], bus: NamedDependency[CommandBus]) -> Response[bytes]:
         fields = data.model_dump(mode="json", by_alias=True, exclude_unset=True)
         return await bus.execute(request, "CreateReward", {"rewardType": reward_type, "fields": fields},
                                  status=201)
 
     @get("/", guards=[requires_signed_in], operation_id="list_rewards", summary="List catalogue rewards",
-         responses={200: ResponseSpec(RewardPage, description="A page of rewards"),
-                    **problem_responses(400, 401, 503)})
+         responses={**answer(RewardPage, "A page of rewards"), **problem_responses(*SIGNED_IN, *READ)})
     async def list_rewards(
         self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
         paging: NamedDependency[Paging],

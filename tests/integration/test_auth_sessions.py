@@ -189,7 +189,7 @@ async def test_the_auth_routes_are_documented_with_their_problems(platform):
     assert "application/problem+json" in login["responses"]["429"]["content"]
     assert login["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("TokenOut")
     for path, method in [("/auth/refresh", "post"), ("/auth/logout", "post"), ("/auth/me", "get"),
-                         ("/auth/users/email", "get"), ("/auth/users/{user_id}", "get"),
-                         ("/auth/users/{user_id}/roles", "patch"), ("/auth/users/{user_id}/roles", "put")]:
+                         ("/auth/users/email", "get"), ("/auth/users/{id}", "get"),
+                         ("/auth/users/{id}/roles", "patch"), ("/auth/users/{id}/roles", "put")]:
         assert schema["paths"][path][method]["operationId"], (path, method)
     assert schema["paths"]["/auth/me"]["get"]["security"] == [{"bearer": []}]

@@ -146,14 +146,14 @@ async def test_roles_guard_the_writes(platform, auth) -> None:
 
 OPERATIONS = {
     "create_event": ("/events", "post", "201"), "list_events": ("/events", "get", "200"),
-    "get_event": ("/events/{event_id}", "get", "200"), "update_event": ("/events/{event_id}", "patch", "200"),
-    "activate_event": ("/events/{event_id}/activate", "post", "200"),
-    "deactivate_event": ("/events/{event_id}/deactivate", "post", "200"),
-    "attach_event_reward": ("/events/{event_id}/rewards", "post", "201"),
-    "list_event_rewards": ("/events/{event_id}/rewards", "get", "200"),
-    "update_event_reward": ("/events/{event_id}/rewards/{reward_id}", "patch", "200"),
-    "detach_event_reward": ("/events/{event_id}/rewards/{reward_id}", "delete", "200"),
-    "create_reward": ("/rewards/{reward_type}", "post", "201"), "list_rewards": ("/rewards", "get", "200"),
+    "get_event": ("/events/{eventId}", "get", "200"), "update_event": ("/events/{eventId}", "patch", "200"),
+    "activate_event": ("/events/{eventId}/activate", "post", "200"),
+    "deactivate_event": ("/events/{eventId}/deactivate", "post", "200"),
+    "attach_event_reward": ("/events/{eventId}/rewards", "post", "201"),
+    "list_event_rewards": ("/events/{eventId}/rewards", "get", "200"),
+    "update_event_reward": ("/events/{eventId}/rewards/{rewardId}", "patch", "200"),
+    "detach_event_reward": ("/events/{eventId}/rewards/{rewardId}", "delete", "200"),
+    "create_reward": ("/rewards/{type}", "post", "201"), "list_rewards": ("/rewards", "get", "200"),
     "record_activity": ("/activities", "post", "202"), "preview_condition": ("/conditions/preview", "post", "200"),
 }
 
