@@ -59,7 +59,7 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-def check_nats_credentials(data: Path, banner: str) -> None:
+def check_nats_credentials(data: Path, banner: str, user_id: str) -> None:
     """`run` kept every part's NATS password private (0600, not in run.json), printed where the game server's
     identity is, and that identity works end to end: an activity report is answered by the handlers, and the
     registration above reached the event feed through the relay."""
@@ -76,7 +76,7 @@ def check_nats_credentials(data: Path, banner: str) -> None:
         nc = NatsClient()
         await nc.connect(game["url"], user=game["user"], password=game["password"], inbox_prefix=game["inboxPrefix"])
         try:
-            report = {"id": "run-1", "userId": "u1", "kind": "login", "occurredAt": "2026-11-30T10:00:00Z"}
+            report = {"id": "run-1", "userId": user_id, "kind": "login", "occurredAt": "2026-11-30T10:00:00Z"}
             reply = await nc.request("rewards.activity.login", json.dumps(report).encode(), timeout=10)
             feed = await nc.jetstream().pull_subscribe("rewards.evt.>", stream=game["eventStream"])
             messages = await feed.fetch(1, timeout=10)
@@ -101,7 +101,7 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
         response = httpx.post(f"http://127.0.0.1:{port}/auth/users",
                               json={"email": "run@example.com", "password": "correct-horse-9"})
         assert response.status_code == 201
-        check_nats_credentials(tmp_path / "data", (tmp_path / "run.log").read_text())
+        check_nats_credentials(tmp_path / "data", (tmp_path / "run.log").read_text(), response.json()["id"])
         tree = descendants(run.pid)
         projector = next(pid for pid, cmd in tree.items() if "ops.cli projectors" in cmd)
         os.kill(projector, signal.SIGKILL)
