@@ -10,6 +10,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from domain.user import normalise_email
+from gateway.auth.session import client_address, provide_auth
 from gateway.bus import CommandBus, json_response
 from gateway.docs import problem_responses
 from gateway.guards import requires_admin
@@ -32,7 +33,8 @@ class RegistrationController(Controller):
           summary="Register a user (gets the USER role)")
     async def register_user(self, data: JSONBody[UserCreate], request: Request[Any, Any, Any],
                             bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "RegisterUser", data.model_dump(by_alias=True), status=201)
+        async with provide_auth(request).registrations.attempt(client_address(request)):
+            return await bus.execute(request, "RegisterUser", data.model_dump(by_alias=True), status=201)
 
 
 async def find_user(read_models: ReadModels, min_position: int | None, query: dict[str, Any]) -> Response[bytes]:
