@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
+from faststream.exceptions import FastStreamException
 from nats.errors import Error as NatsError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -66,7 +67,7 @@ for _, key in ipairs(KEYS) do
 end
 return 0
 """
-_OUTAGES = (RedisError, NatsError, OSError, TimeoutError)
+_OUTAGES = (RedisError, NatsError, FastStreamException, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
