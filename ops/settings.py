@@ -133,6 +133,6 @@ class AuthSettings:
     #: failure; a client's back-off on an email is forgotten this long after its wait ends.
     failure_window: int = field(default_factory=lambda: int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900")))
     #: `REGISTRATION_MAX_PER_ADDRESS` / `REGISTRATION_WINDOW_SECONDS`: registrations one client address may attempt
-    #: per window (fixed, from its first) before 429 + Retry-After.
+    #: per window (fixed, from its first) before 429 + Retry-After; 0 turns the limit off (load tests).
     registrations_per_address: int = field(default_factory=lambda: int(_env("REGISTRATION_MAX_PER_ADDRESS", "10")))
     registration_window: int = field(default_factory=lambda: int(_env("REGISTRATION_WINDOW_SECONDS", "600")))

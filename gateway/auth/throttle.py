@@ -195,12 +195,15 @@ class LoginThrottle:
 
 
 class RegistrationLimit:
-    """`limit` registrations per client address per `window` s; every attempt counts except those an outage ended."""
+    """`limit` registrations per client address per `window` s (0: no limit); every attempt counts except those an
+    outage ended."""
 
     def __init__(self, limiter: Limiter, limit: int, window: int) -> None:
         self.limiter, self.limit, self.window = limiter, limit, window
 
     def attempt(self, address: str) -> contextlib.AbstractAsyncContextManager[None]:
+        if self.limit <= 0:
+            return contextlib.nullcontext()
         key = f"limit:register:addr:{address}"
         return self.limiter.slots([Limit(key, self.limit, self.window)],
                                   lambda exc: [key] if is_outage(exc) else [])

@@ -28,6 +28,11 @@ async def test_an_address_may_register_ten_accounts_per_window_then_429(platform
         assert (await register(elsewhere)).status_code == 201
 
 
+async def test_a_limit_of_zero_is_no_limit(platform):
+    platform.app.state.auth.registrations.limit = 0
+    assert [(await register(platform.client)).status_code for _ in range(12)] == [201] * 12
+
+
 async def test_taken_emails_count_too(platform):
     """Probing which emails exist (409) costs the same budget as creating accounts."""
     body = {"email": f"taken-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
