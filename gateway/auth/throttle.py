@@ -186,6 +186,8 @@ class LoginThrottle:
         keys = [limit.key for limit in limits]
 
         def refund(exc: BaseException | None) -> list[str]:
+            if exc is None:
+                return keys[1:]  # the (account, address) counter is deleted below
             return [] if isinstance(exc, AppError) and exc.status == 401 else keys
 
         async with self.limiter.slots(limits, refund):
