@@ -117,10 +117,17 @@ async def run_relay() -> None:
         await _until_signalled()
 
 
+def proxy_options(settings: GatewaySettings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling: only from `TRUSTED_PROXIES`. uvicorn's own default trusts 127.0.0.1 (or
+    `FORWARDED_ALLOW_IPS`), which would let any local client name its own address for the abuse limits."""
+    return {"proxy_headers": bool(settings.trusted_proxies), "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def run_gateway() -> None:
     import uvicorn
 
     from gateway.app import create_app
 
     settings = GatewaySettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False,
+                **proxy_options(settings))

@@ -85,6 +85,10 @@ class GatewaySettings:
     read_wait_seconds: float = field(default_factory=lambda: float(_env("READ_WAIT_SECONDS", "5")))
     #: `IDEMPOTENCY_TTL_SECONDS`: how long a stored first answer is replayed for its Idempotency-Key.
     idempotency_ttl: int = field(default_factory=lambda: int(_env("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))))
+    #: `TRUSTED_PROXIES`: comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` names the
+    #: client; default none: the TCP peer is the client, and a forwarded header is ignored.
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: tuple(
+        p.strip() for p in _env("TRUSTED_PROXIES", "").split(",") if p.strip()))
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,21 @@ class AuthSettings:
     cookie_secure: bool = field(default_factory=lambda: _flag("COOKIE_SECURE", True))
     #: `SERVICE_TOKEN`: shared secret for service-to-service calls (game servers); empty = none accepted.
     service_token: str = field(default_factory=lambda: _env("SERVICE_TOKEN", ""))
-    #: `LOGIN_MAX_FAILURES_ACCOUNT` / `LOGIN_MAX_FAILURES_ADDRESS`: failed logins allowed per window for one email
-    #: and for one client address (higher: many users may share an address) before 429.
-    max_failures_account: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_ACCOUNT", "5")))
+    #: `LOGIN_MAX_FAILURES_ACCOUNT`: failed logins on one email from all addresses per window after which each
+    #: address's first failure there starts its back-off; it slows guessing from many addresses, never refuses.
+    max_failures_account: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_ACCOUNT", "100")))
+    #: `LOGIN_MAX_FAILURES_ADDRESS`: failed logins per window from one client address, across accounts, before 429.
     max_failures_address: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_ADDRESS", "20")))
-    #: `LOGIN_FAILURE_WINDOW_SECONDS`: the window those counts run over, from the first failure.
+    #: `LOGIN_FREE_FAILURES`: failed logins of one client address on one email before its back-off starts.
+    free_failures: int = field(default_factory=lambda: int(_env("LOGIN_FREE_FAILURES", "5")))
+    #: `LOGIN_BACKOFF_SECONDS` / `LOGIN_BACKOFF_MAX_SECONDS`: after those, each further attempt of that client on that
+    #: email waits this long after the last, doubled per failure, at most the maximum (429 + Retry-After meanwhile).
+    backoff: float = field(default_factory=lambda: float(_env("LOGIN_BACKOFF_SECONDS", "1")))
+    backoff_max: float = field(default_factory=lambda: float(_env("LOGIN_BACKOFF_MAX_SECONDS", "900")))
+    #: `LOGIN_FAILURE_WINDOW_SECONDS`: the window the per-address and per-account counts run over, from the first
+    #: failure; a client's back-off on an email is forgotten this long after its wait ends.
     failure_window: int = field(default_factory=lambda: int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900")))
+    #: `REGISTRATION_MAX_PER_ADDRESS` / `REGISTRATION_WINDOW_SECONDS`: registrations one client address may attempt
+    #: per window (fixed, from its first) before 429 + Retry-After; 0 turns the limit off (load tests).
+    registrations_per_address: int = field(default_factory=lambda: int(_env("REGISTRATION_MAX_PER_ADDRESS", "10")))
+    registration_window: int = field(default_factory=lambda: int(_env("REGISTRATION_WINDOW_SECONDS", "600")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from litestar import Request, Response
 from redis.asyncio import Redis
 
 from gateway.auth.refresh import RefreshTokens
-from gateway.auth.throttle import LoginThrottle
+from gateway.auth.throttle import Limiter, LoginPolicy, LoginThrottle, RegistrationLimit
 from gateway.auth.tokens import TokenService, load_or_create_key
 from gateway.bus import json_response
 from ops.settings import AuthSettings
@@ -24,14 +25,17 @@ class AuthServices:
     tokens: TokenService
     refresh: RefreshTokens
     throttle: LoginThrottle
+    registrations: RegistrationLimit
 
     @classmethod
     def create(cls, settings: AuthSettings, redis: Redis) -> AuthServices:
         key = load_or_create_key(settings.private_key_path)
+        limiter = Limiter(redis)
+        policy = LoginPolicy(settings.free_failures, settings.backoff, settings.backoff_max,
+                             settings.max_failures_address, settings.max_failures_account, settings.failure_window)
         return cls(settings, TokenService(key, settings.issuer, settings.audience, settings.access_ttl),
-                   RefreshTokens(redis, settings.refresh_ttl),
-                   LoginThrottle(redis, settings.max_failures_account, settings.max_failures_address,
-                                 settings.failure_window))
+                   RefreshTokens(redis, settings.refresh_ttl), LoginThrottle(limiter, policy),
+                   RegistrationLimit(limiter, settings.registrations_per_address, settings.registration_window))
 
     def refresh_cookie(self, value: str, max_age: int | None = None) -> str:
         """The Set-Cookie value (SPEC: HttpOnly, SameSite=Strict, Path=/auth, Secure unless turned off)."""
@@ -57,4 +61,13 @@ def provide_auth(request: Request[Any, Any, Any]) -> AuthServices:
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address abuse limits count by: the TCP peer, or what a trusted proxy forwarded (uvicorn has already put
+    it in the scope, see ops.parts.proxy_options). IPv6 counts per /64, the block one subscriber usually holds."""
+    host = request.client.host if request.client else ""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ip.ipv4_mapped or ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

@@ -31,17 +31,11 @@ class SessionController(Controller):
           responses={**answer(TokenOut, "Logged in"), **problem_responses(*BODY, *WRITE, *BUS, 401, 429)})
     async def log_in(self, data: JSONBody[LoginIn], request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
                      auth: NamedDependency[AuthServices]) -> Response[bytes]:
-        address = client_address(request)
-        await auth.throttle.begin(data.email, address)
-        try:
+        async with auth.throttle.attempt(data.email, client_address(request)):  # only a refused password counts
             reply = await bus.send(request, "LogIn", data.model_dump(by_alias=True))
-        except AppError as exc:
-            if exc.status != 401:  # only a refused password counts as a failure
-                await auth.throttle.abandoned(data.email, address)
-            raise
-        await auth.throttle.succeeded(data.email, address)
-        user = reply.result or {}
-        return auth.session_response(user, await auth.refresh.start_family(user["id"]), reply.position)
+            user = reply.result or {}
+            refresh_token = await auth.refresh.start_family(user["id"])
+        return auth.session_response(user, refresh_token, reply.position)
 
     @post("/refresh", operation_id="refresh_session", status_code=200,
           summary="Rotate the refresh cookie and get a new access token",

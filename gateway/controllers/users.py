@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.user import normalise_email
+from gateway.auth.session import client_address, provide_auth
 from gateway.bus import CommandBus, json_response
 from gateway.docs import BODY, BUS, GUARDED, READ, WRITE, answer, problem_responses
 from gateway.guards import requires_admin
@@ -33,7 +34,8 @@ class RegistrationController(Controller):
                      **problem_responses(*BODY, *WRITE, *BUS, 409, 429)})
     async def register_user(self, data: JSONBody[UserCreate], request: Request[Any, Any, Any],
                             bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "RegisterUser", data.model_dump(by_alias=True), status=201)
+        async with provide_auth(request).registrations.attempt(client_address(request)):
+            return await bus.execute(request, "RegisterUser", data.model_dump(by_alias=True), status=201)
 
 
 async def find_user(read_models: ReadModels, min_position: int | None, query: dict[str, Any]) -> Response[bytes]:

@@ -156,7 +156,8 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, **servers.urls(), "MONGO_DB": "authbench", "DATA_DIR": str(base_dir),
                "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING",
-               "LOGIN_MAX_FAILURES_ADDRESS": "100000", "HANDLER_QUEUE": f"bench-{uuid.uuid4().hex[:6]}"}
+               "LOGIN_MAX_FAILURES_ADDRESS": "100000", "REGISTRATION_MAX_PER_ADDRESS": "0",
+               "HANDLER_QUEUE": f"bench-{uuid.uuid4().hex[:6]}"}
         nats = servers.nats_credentials()
         parts = [spawn(["ops.cli", *argv], {**env, **nats.env_for(argv[0])}, base_dir / f"{argv[0]}.log")
                  for argv in (["handlers"], ["projectors", "users"], ["gateway"])]

@@ -154,7 +154,8 @@ def main() -> None:
                 port = free_port()
                 env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
                        "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
-                       "DATA_DIR": str(base / "data"), "JWT_PRIVATE_KEY_PATH": str(key_path)}
+                       "DATA_DIR": str(base / "data"), "JWT_PRIVATE_KEY_PATH": str(key_path),
+                       "REGISTRATION_MAX_PER_ADDRESS": "0"}
                 nats = servers.nats_credentials()
                 procs = [spawn(handler_module, {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
                          for i in range(2)]

@@ -1,22 +1,39 @@
-"""Login throttling (per account and per client address) and no user enumeration through login answers."""
+"""Login throttling: back-off per (account, client address), a budget per address across accounts, a soft budget per
+account that slows and never locks, and no user enumeration through login answers."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import statistics
 import time
 import uuid
 
+import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
 
 
-async def login(platform, email: str, password: str):
-    return await platform.client.post("/auth/login", json={"email": email, "password": password})
+async def login(platform, email: str, password: str, client: httpx.AsyncClient | None = None):
+    return await (client or platform.client).post("/auth/login", json={"email": email, "password": password})
 
 
-async def test_five_failures_then_429_with_retry_after_even_for_the_right_password(platform, auth):
+def client_at(platform, address: str) -> httpx.AsyncClient:
+    """Another client of the same gateway, connecting from `address`."""
+    transport = httpx.ASGITransport(app=platform.app, client=(address, 40001))
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+
+
+@pytest.fixture
+def clock(platform) -> list[float]:
+    """The throttle's clock, frozen; a test moves it (`clock[0] += s`) instead of sleeping."""
+    now = [1_000_000.0]
+    platform.app.state.auth.throttle.limiter.clock = lambda: now[0]
+    return now
+
+
+async def test_five_failures_then_429_with_retry_after_even_for_the_right_password(platform, auth, clock):
     user = await auth.user()
     for _ in range(5):
         assert (await login(platform, user.email, "wrong-password-1")).status_code == 401
@@ -27,7 +44,7 @@ async def test_five_failures_then_429_with_retry_after_even_for_the_right_passwo
     assert throttled.json()["status"] == 429
 
 
-async def test_a_success_forgets_the_accounts_failures(platform, auth):
+async def test_a_success_forgets_the_clients_failures(platform, auth, clock):
     user = await auth.user()
     for _ in range(4):
         await login(platform, user.email, "wrong-password-1")
@@ -37,17 +54,55 @@ async def test_a_success_forgets_the_accounts_failures(platform, auth):
     assert (await login(platform, user.email, "wrong-password-1")).status_code == 429
 
 
-async def test_parallel_guesses_cannot_slip_past_the_limit(platform, auth):
+async def test_parallel_guesses_cannot_slip_past_the_limit(platform, auth, clock):
     user = await auth.user()
     responses = await asyncio.gather(*(login(platform, user.email, f"guess-{i}-x") for i in range(12)))
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(401) == 5 and statuses.count(429) == 7
 
 
-async def test_one_address_is_throttled_across_accounts(platform):
-    for i in range(20):
-        assert (await login(platform, f"nobody-{i}@example.com", "wrong-password-1")).status_code == 401
-    assert (await login(platform, "someone-else@example.com", "wrong-password-1")).status_code == 429
+async def test_spraying_many_accounts_from_one_address_gets_429(platform):
+    statuses = [(await login(platform, f"nobody-{i}@example.com", "wrong-password-1")).status_code for i in range(30)]
+    assert statuses == [401] * 20 + [429] * 10
+
+
+async def test_an_attacker_failing_on_an_account_does_not_lock_its_owner_out(platform, auth, clock):
+    admin = await auth.user("ADMIN", "USER")
+    async with client_at(platform, "192.0.2.66") as attacker:
+        statuses = [(await login(platform, admin.email, f"guess-{i}-x", attacker)).status_code for i in range(50)]
+    assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+    async with client_at(platform, "198.51.100.7") as owner:
+        assert (await login(platform, admin.email, admin.password, owner)).status_code == 200
+
+
+async def test_the_attackers_back_off_grows(platform, auth, clock):
+    user = await auth.user()
+    for _ in range(5):
+        assert (await login(platform, user.email, "wrong-password-1")).status_code == 401
+    waits = []
+    for _ in range(4):
+        throttled = await login(platform, user.email, user.password)  # the right password waits too: no oracle
+        assert throttled.status_code == 429
+        waits.append(int(throttled.headers["retry-after"]))
+        clock[0] += waits[-1] - 0.5
+        assert (await login(platform, user.email, "wrong-password-1")).status_code == 429  # not yet
+        clock[0] += 0.5
+        assert (await login(platform, user.email, "wrong-password-1")).status_code == 401
+    assert waits == [1, 2, 4, 8]
+
+
+async def test_over_the_accounts_budget_guessing_slows_but_a_new_client_still_logs_in(platform, auth, clock):
+    throttle = platform.app.state.auth.throttle
+    throttle.policy = dataclasses.replace(throttle.policy, per_account=10)
+    user = await auth.user()
+    for i in range(10):  # a botnet: one guess from each address
+        async with client_at(platform, f"203.0.113.{i + 1}") as bot:
+            assert (await login(platform, user.email, "wrong-password-1", bot)).status_code == 401
+    async with client_at(platform, "203.0.113.100") as bot:
+        assert (await login(platform, user.email, "wrong-password-1", bot)).status_code == 401
+        assert (await login(platform, user.email, "wrong-password-1", bot)).status_code == 429  # no free guesses
+    async with client_at(platform, "198.51.100.8") as owner:
+        assert (await login(platform, user.email, user.password, owner)).status_code == 200
 
 
 async def test_unknown_email_and_wrong_password_answer_alike(platform, auth):

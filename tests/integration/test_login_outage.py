@@ -1,0 +1,84 @@
+"""An outage never counts against a user: logins during it answer 503 with Retry-After (not 500, not a failure),
+and the right password works the moment the platform is back."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from ops.parts import handlers_running
+from ops.servers import free_port
+from ops.settings import GatewaySettings
+
+pytestmark = pytest.mark.integration
+ADDRESS, PASSWORD = "192.0.2.10", "correct-horse-9"
+
+
+def client_of(app: Any, address: str = ADDRESS) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+
+
+@asynccontextmanager
+async def gateway_client(address: str = ADDRESS) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(GatewaySettings())
+    async with app.lifespan(), client_of(app, address) as client:
+        yield client
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) >= 1
+
+
+async def test_logins_and_registrations_while_no_handler_answers_do_not_count(server_env, mongo_db, monkeypatch):
+    monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("COMMAND_TIMEOUT", "0.5")
+    body = {"email": f"user-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+    async with gateway_client() as client:
+        async with handlers_running():
+            assert (await client.post("/auth/users", json=body)).status_code == 201
+        for _ in range(6):
+            assert_unavailable(await client.post("/auth/login", json=body))
+        other = {"email": f"other-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+        for _ in range(11):
+            assert_unavailable(await client.post("/auth/users", json=other))
+        async with handlers_running():
+            assert (await client.post("/auth/login", json=body)).status_code == 200
+            assert (await client.post("/auth/users", json=other)).status_code == 201
+
+
+async def test_logins_after_the_gateway_lost_nats_are_503_and_do_not_count(server_env, mongo_db, monkeypatch):
+    """Once nats-py gives up reconnecting, requests raise ConnectionClosedError: it was a 500 and counted as a
+    failure (500 500 500 500 500 429)."""
+    monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
+    body = {"email": f"user-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
+    async with handlers_running():
+        async with gateway_client() as client:
+            assert (await client.post("/auth/users", json=body)).status_code == 201
+        app, answers = create_app(GatewaySettings()), []
+        with contextlib.suppress(Exception):  # its shutdown fails too: it drains the closed connection
+            async with app.lifespan(), client_of(app) as client:
+                await app.state.gateway.broker.connection.close()
+                answers = [await client.post("/auth/login", json=body) for _ in range(6)]
+        assert len(answers) == 6
+        for answer in answers:
+            assert_unavailable(answer)
+        async with gateway_client() as client:  # a gateway that reaches NATS, same Redis and client address
+            assert (await client.post("/auth/login", json=body)).status_code == 200
+
+
+async def test_logins_and_registrations_while_redis_is_down_are_503(server_env, mongo_db, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    body = {"email": "nobody@example.com", "password": PASSWORD}
+    async with gateway_client() as client:
+        assert_unavailable(await client.post("/auth/login", json=body))
+        assert_unavailable(await client.post("/auth/users", json=body))
