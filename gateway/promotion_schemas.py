@@ -15,7 +15,7 @@ from pydantic import Field
 from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
-from domain.types import IsoTime, StrictBool, StrictInt
+from domain.types import IsoTime, SingleLine, StrictBool, StrictInt
 from gateway.schemas import Page, Schema
 
 _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -70,7 +70,7 @@ class RewardFields(Schema):
     ITEM {name, itemId, quantity}, COUPON {name, couponCode, expiry}, BADGE {name, badgeId}."""
 
     name: RewardName
-    type: str | None = Field(default=None, description="optional; must match the path when given")
+    type: SingleLine | None = Field(default=None, description="optional; must match the path when given")
     points: Points | None = None
     item_id: ExternalId | None = None
     quantity: Quantity | None = None
@@ -98,7 +98,7 @@ class RewardPage(Page[RewardOut]):
 
 
 class EventRewardCreate(Schema):
-    reward_id: str = Field(min_length=1, max_length=128)
+    reward_id: SingleLine = Field(min_length=1, max_length=128)
     condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
     auto_resolve: StrictBool = False
     stock: Stock | None = Field(default=None, description="total grants; null = unlimited")
