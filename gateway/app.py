@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from brokers.nats import make_broker
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
+from gateway.body_guard import body_guard
 from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
 from gateway.controllers.auth import SessionController
@@ -26,6 +27,7 @@ from gateway.controllers.rewards import RewardController
 from gateway.controllers.users import RegistrationController, UserAdminController
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
+from gateway.edge import Gateway
 from gateway.middleware import IdempotencyMiddleware, correlation_middleware
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
@@ -58,13 +60,15 @@ def create_app(gateway: GatewaySettings | None = None) -> Litestar:
             await mongo.close()
             await redis.aclose()
 
-    return Litestar(
+    return Gateway(
         route_handlers=[*CONTROLLERS, swagger_assets_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),
-        middleware=[correlation_middleware, DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
-                    DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl)],
+        middleware=[correlation_middleware, DefineMiddleware(body_guard, max_bytes=gateway.max_body_bytes),
+                    DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
+                    DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl,
+                                     max_body_bytes=gateway.max_body_bytes)],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
         request_max_body_size=gateway.max_body_bytes,
