@@ -28,7 +28,7 @@ from gateway.controllers.users import RegistrationController, UserAdminControlle
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.edge import Gateway
-from gateway.middleware import IdempotencyMiddleware, correlation_middleware
+from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
@@ -42,7 +42,8 @@ CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionContr
 def create_app(gateway: GatewaySettings | None = None) -> Litestar:
     gateway = gateway or GatewaySettings()
     redis = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
-    auth = AuthServices.create(AuthSettings(), redis)  # reads (or creates) the signing key
+    auth_settings = AuthSettings()
+    auth = AuthServices.create(auth_settings, redis)  # reads (or creates) the signing key
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -68,7 +69,8 @@ def create_app(gateway: GatewaySettings | None = None) -> Litestar:
         middleware=[correlation_middleware, DefineMiddleware(body_guard, max_bytes=gateway.max_body_bytes),
                     DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
                     DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl,
-                                     max_body_bytes=gateway.max_body_bytes)],
+                                     max_body_bytes=gateway.max_body_bytes,
+                                     secret=fingerprint_secret(auth_settings.private_key_path))],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
         request_max_body_size=gateway.max_body_bytes,

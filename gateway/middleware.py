@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
@@ -14,6 +16,7 @@ from litestar.types import ASGIApp
 from redis.asyncio import Redis
 
 from gateway.asgi import BodyTooLarge, Message, Receive, Scope, Send, read_body, replaying, request_header
+from gateway.auth.tokens import load_or_create_key
 from gateway.problems import send_problem
 from ops.logging import correlation_id
 from ops.metrics import HTTP_LATENCY
@@ -53,6 +56,15 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def fingerprint_secret(signing_key_path: Path) -> bytes:
+    """The key of the request fingerprints, derived from the token signing key every gateway replica shares.
+
+    Keyed because a registration body holds a password: a plain SHA-256 of it, kept beside the email for a day
+    (and on disk, in Valkey's append-only file), could be guessed at GPU speed, side-stepping argon2id."""
+    raw = load_or_create_key(signing_key_path).private_bytes_raw()
+    return hashlib.sha256(b"reward-ledger idempotency fingerprint\n" + raw).digest()
+
+
 @dataclass(frozen=True)
 class IdempotentRequest:
     """Where a request's first answer is kept, and what a retry must match.
@@ -67,12 +79,12 @@ class IdempotentRequest:
     seed: str
 
     @classmethod
-    def of(cls, scope: Scope, key: str, body: bytes) -> IdempotentRequest:
+    def of(cls, scope: Scope, key: str, body: bytes, secret: bytes) -> IdempotentRequest:
         principal = scope.get("state", {}).get("principal")
         owner = f"user:{principal.user_id}" if principal is not None else "anonymous"
         redis_key = "idem:" + hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
         target = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
-        fingerprint = hashlib.sha256(target.encode() + b"\n" + body).hexdigest()
+        fingerprint = hmac.new(secret, target.encode() + b"\n" + body, hashlib.sha256).hexdigest()
         return cls(redis_key, fingerprint, f"{redis_key}:{fingerprint}")
 
 
@@ -90,8 +102,8 @@ class IdempotencyMiddleware:
     The scope state's `idempotency_seed` seeds the command id (gateway.bus), so even a retry that outlives the
     Redis entry stores its events once."""
 
-    def __init__(self, app: ASGIApp, redis: Any, ttl: int, max_body_bytes: int = 64 * 1024) -> None:
-        self.app, self.redis, self.ttl, self.max_body_bytes = app, redis, ttl, max_body_bytes
+    def __init__(self, app: ASGIApp, redis: Any, ttl: int, max_body_bytes: int, secret: bytes) -> None:
+        self.app, self.redis, self.ttl, self.max_body_bytes, self.secret = app, redis, ttl, max_body_bytes, secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -106,7 +118,7 @@ class IdempotencyMiddleware:
         except BodyTooLarge:
             await send_problem(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
             return
-        request = IdempotentRequest.of(scope, key, body)
+        request = IdempotentRequest.of(scope, key, body, self.secret)
         scope.setdefault("state", {})["idempotency_seed"] = request.seed
         redis: Redis = self.redis
         if not await redis.set(request.redis_key, json.dumps({"fp": request.fingerprint, "state": "pending"}),
