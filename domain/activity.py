@@ -30,9 +30,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from domain.conditions import MAX_AMOUNT, Currency, QuestId
 from domain.evaluation import FactView
+from domain.types import SingleLine
 
 DOC_VERSION: Final = 1
-Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Id = Annotated[SingleLine, StringConstraints(min_length=1, max_length=128)]
 
 
 class ActivityKind(StrEnum):

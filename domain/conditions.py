@@ -20,6 +20,7 @@ from typing import Annotated, Any, ClassVar, Final, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from domain.errors import FieldError, InvalidInput, escape_pointer, json_pointer
+from domain.types import SingleLine
 
 LANGUAGE_VERSION: Final = 1
 MAX_DEPTH: Final = 8
@@ -30,7 +31,7 @@ MAX_STRING: Final = 64
 
 Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-QuestId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_STRING)]
+QuestId = Annotated[SingleLine, StringConstraints(min_length=1, max_length=MAX_STRING)]
 
 
 class Rule(BaseModel):

@@ -30,12 +30,12 @@ from domain.promotion_events import (
     RewardDetachedFromEvent,
 )
 from domain.stored_condition import load_condition, store_condition
-from domain.types import StrictInt
+from domain.types import MultiLine, SingleLine, StrictInt
 
 MAX_STOCK: Final = 10**9
 MAX_PER_USER: Final = 1000
-EventName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=2000)]
+EventName = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[MultiLine, StringConstraints(max_length=2000)]
 Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
 PerUserLimit = Annotated[StrictInt, Field(ge=1, le=MAX_PER_USER)]
 

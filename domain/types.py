@@ -6,12 +6,15 @@ pydantic converts anything, so the gateway and the handlers refuse the same inpu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _exactly(kind: type, kind_name: str) -> Callable[[Any], Any]:
@@ -24,7 +27,8 @@ def _exactly(kind: type, kind_name: str) -> Callable[[Any], Any]:
 
 
 def _time_text(value: Any) -> Any:
-    if not isinstance(value, str | datetime):
+    # pydantic reads "12" as a Unix time too: a time must at least start with its date.
+    if not isinstance(value, datetime) and not (isinstance(value, str) and _ISO_DATE.match(value)):
         raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time string")
     return value
 
@@ -33,3 +37,26 @@ StrictInt = Annotated[int, BeforeValidator(_exactly(int, "integer"))]
 StrictBool = Annotated[bool, BeforeValidator(_exactly(bool, "boolean"))]
 #: An ISO 8601 time with a zone (`2026-11-25T10:00:00Z`); numbers are not read as Unix times.
 IsoTime = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+
+
+# Characters no name, id or description needs and attackers like: C0/C1 controls (NUL truncates in C code, escape
+# sequences drive terminals and logs) and the bidi overrides/isolates that make "txt.exe" display as "exe.txt".
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_NOT_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
+_NOT_IN_TEXT = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")  # as above, but \n is allowed
+
+
+def _refusing(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if found := pattern.search(value):
+            raise PydanticCustomError("control_character", "{what} must not contain U+{code} (a control or bidi "
+                                      "formatting character)", {"what": what, "code": f"{ord(found.group()):04X}"})
+        return value
+
+    return check
+
+
+#: One line of text (names, ids, codes): no control or bidi formatting characters.
+SingleLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_A_LINE, "a single-line text"))]
+#: Free text that may span lines (descriptions): like `SingleLine`, but `\n` is allowed.
+MultiLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_TEXT, "a text"))]

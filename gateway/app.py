@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from brokers.nats import connect_options, make_broker
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
+from gateway.body_guard import body_guard
 from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
 from gateway.controllers.auth import SessionController
@@ -27,7 +28,8 @@ from gateway.controllers.rewards import RewardController
 from gateway.controllers.users import RegistrationController, UserAdminController
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
-from gateway.middleware import IdempotencyMiddleware, correlation_middleware
+from gateway.edge import Gateway
+from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
@@ -42,7 +44,8 @@ CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionContr
 def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettings | None = None) -> Litestar:
     gateway = gateway or GatewaySettings()
     redis = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
-    auth = AuthServices.create(AuthSettings(), redis)  # reads (or creates) the signing key
+    auth_settings = AuthSettings()
+    auth = AuthServices.create(auth_settings, redis)  # reads (or creates) the signing key
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -60,13 +63,16 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
             await mongo.close()
             await redis.aclose()
 
-    return Litestar(
+    return Gateway(
         route_handlers=[*CONTROLLERS, swagger_assets_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),
-        middleware=[correlation_middleware, DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
-                    DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl)],
+        middleware=[correlation_middleware, DefineMiddleware(body_guard, max_bytes=gateway.max_body_bytes),
+                    DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
+                    DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl,
+                                     max_body_bytes=gateway.max_body_bytes,
+                                     secret=fingerprint_secret(auth_settings.private_key_path))],
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(),
         plugins=[PydanticPlugin(prefer_alias=True)],  # the document names fields as the wire does (camelCase)

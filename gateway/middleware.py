@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp
 from redis.asyncio import Redis
 
+from gateway.asgi import BodyTooLarge, Message, Receive, Scope, Send, read_body, replaying, request_header
+from gateway.auth.tokens import load_or_create_key
 from gateway.problems import send_problem
 from ops.logging import correlation_id
 from ops.metrics import HTTP_LATENCY
 
-# Raw ASGI dicts: litestar's TypedDict unions cost more casts than they catch here.
-Scope = Any
-Receive = Any
-Send = Any
-Message = Any
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PENDING_TTL_SECONDS = 60
-_REPLAYED_HEADERS = {"content-type", "ledger-position", "set-cookie", "location", "retry-after"}
-
-
-def request_header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
+_REPLAYED_HEADERS = {"content-type", "ledger-position", "location", "retry-after"}
+__all__ = ["IdempotencyMiddleware", "correlation_middleware", "request_header"]
 
 
 def correlation_middleware(app: ASGIApp) -> ASGIApp:
@@ -62,15 +56,54 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def fingerprint_secret(signing_key_path: Path) -> bytes:
+    """The key of the request fingerprints, derived from the token signing key every gateway replica shares.
+
+    Keyed because a registration body holds a password: a plain SHA-256 of it, kept beside the email for a day
+    (and on disk, in Valkey's append-only file), could be guessed at GPU speed, side-stepping argon2id."""
+    raw = load_or_create_key(signing_key_path).private_bytes_raw()
+    return hashlib.sha256(b"reward-ledger idempotency fingerprint\n" + raw).digest()
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """Where a request's first answer is kept, and what a retry must match.
+
+    The key belongs to the signed-in user (so a retry after a token refresh is the same request) or, anonymously,
+    to everybody; `fingerprint` (method, path, query, body) tells a retry from a reuse of the key. The command-id
+    seed includes the fingerprint, so a reuse of the key never turns into a replay of someone else's command in
+    the handlers, even after the stored answer is gone."""
+
+    redis_key: str
+    fingerprint: str
+    seed: str
+
+    @classmethod
+    def of(cls, scope: Scope, key: str, body: bytes, secret: bytes) -> IdempotentRequest:
+        principal = scope.get("state", {}).get("principal")
+        owner = f"user:{principal.user_id}" if principal is not None else "anonymous"
+        redis_key = "idem:" + hashlib.sha256(f"{owner}\n{key}".encode()).hexdigest()
+        target = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
+        fingerprint = hmac.new(secret, target.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+        return cls(redis_key, fingerprint, f"{redis_key}:{fingerprint}")
+
+
+def _keepable(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bool:
+    """5xx answers are worth retrying; answers carrying tokens (login, refresh, logout) must never sit in Redis."""
+    carries_tokens = any(k.lower() == b"set-cookie" for k, _ in headers) or b'"accessToken"' in body
+    return status < 500 and not carries_tokens
+
+
 class IdempotencyMiddleware:
-    """A write carrying `Idempotency-Key` runs once per (caller, key): a retry gets the first answer (status, body,
-    headers) replayed; a different request with the same key is 422; a retry while the first is running is 409.
+    """A write carrying `Idempotency-Key` runs once per (caller, key), as the IETF httpapi draft describes: a retry
+    gets the first answer (status, body, headers) replayed with `Idempotent-Replayed: true`; another request with
+    the same key is 422; a retry while the first is running is 409.
 
-    The key also seeds the command id (scope state `idempotency_seed`), so even a retry that outlives the Redis
-    entry stores its events once. 5xx answers are not kept: they are worth retrying."""
+    The scope state's `idempotency_seed` seeds the command id (gateway.bus), so even a retry that outlives the
+    Redis entry stores its events once."""
 
-    def __init__(self, app: ASGIApp, redis: Any, ttl: int) -> None:
-        self.app, self.redis, self.ttl = app, redis, ttl
+    def __init__(self, app: ASGIApp, redis: Any, ttl: int, max_body_bytes: int, secret: bytes) -> None:
+        self.app, self.redis, self.ttl, self.max_body_bytes, self.secret = app, redis, ttl, max_body_bytes, secret
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = request_header(scope, b"idempotency-key") if scope["type"] == "http" else None
@@ -80,28 +113,19 @@ class IdempotencyMiddleware:
         if len(key) > 200:
             await send_problem(send, 400, "Idempotency-Key is longer than 200 characters")
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        # The caller is its bearer token, else its cookies (the refresh cookie authenticates /auth/refresh): two
-        # clients sending the same key never see each other's answers.
-        identity = request_header(scope, b"authorization") or request_header(scope, b"cookie") or "anonymous"
-        caller = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        redis_key = f"idem:{caller}:{hashlib.sha256(key.encode()).hexdigest()}"
-        fingerprint = hashlib.sha256(f"{scope['method']} {scope['path']} {scope.get('query_string', b'')!r}".encode()
-                                     + b"\n" + body).hexdigest()
-        scope.setdefault("state", {})["idempotency_seed"] = redis_key
+        try:
+            body = await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
+            await send_problem(send, 413, f"the request body is larger than {self.max_body_bytes} bytes")
+            return
+        request = IdempotentRequest.of(scope, key, body, self.secret)
+        scope.setdefault("state", {})["idempotency_seed"] = request.seed
         redis: Redis = self.redis
-        if not await redis.set(redis_key, json.dumps({"fp": fingerprint, "state": "pending"}), nx=True,
-                               ex=PENDING_TTL_SECONDS):
-            await self._answer_from_store(redis_key, fingerprint, scope, receive, send)
+        if not await redis.set(request.redis_key, json.dumps({"fp": request.fingerprint, "state": "pending"}),
+                               nx=True, ex=PENDING_TTL_SECONDS):
+            await self._answer_from_store(request, send)
             return
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
-
-        async def replay_receive() -> Message:
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -111,25 +135,24 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_receive, capture)
+            await self.app(scope, replaying(body, receive), capture)
         finally:
-            if captured["status"] < 500:
-                stored = {"fp": fingerprint, "state": "done", "status": captured["status"],
+            if _keepable(captured["status"], captured["headers"], captured["body"]):
+                stored = {"fp": request.fingerprint, "state": "done", "status": captured["status"],
                           "headers": [(k.decode("latin-1"), v.decode("latin-1")) for k, v in captured["headers"]
                                       if k.decode("latin-1").lower() in _REPLAYED_HEADERS],
                           "body": captured["body"].decode("utf-8", "replace")}
-                await redis.set(redis_key, json.dumps(stored), ex=self.ttl)
+                await redis.set(request.redis_key, json.dumps(stored), ex=self.ttl)
             else:
-                await redis.delete(redis_key)
+                await redis.delete(request.redis_key)
 
-    async def _answer_from_store(self, redis_key: str, fingerprint: str, scope: Scope, receive: Receive,
-                                 send: Send) -> None:
-        raw = await self.redis.get(redis_key)
+    async def _answer_from_store(self, request: IdempotentRequest, send: Send) -> None:
+        raw = await self.redis.get(request.redis_key)
         stored = json.loads(raw) if raw else None
         if stored is None:
             await send_problem(send, 409, "the first request with this Idempotency-Key just ended; retry",
                                headers={"Retry-After": "1"})
-        elif stored["fp"] != fingerprint:
+        elif stored["fp"] != request.fingerprint:
             await send_problem(send, 422, "this Idempotency-Key was used for a different request",
                                [{"path": "", "message": "Idempotency-Key reused with another request"}])
         elif stored["state"] == "pending":

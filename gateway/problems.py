@@ -95,20 +95,47 @@ async def send_problem(send: Any, status: int, detail: str, errors: list[dict[st
     await send({"type": "http.response.body", "body": problem_body(status, detail, errors)})
 
 
-def _validation_problem(exc: ValidationException) -> Response[bytes]:
-    """Body schema errors are 422 with pointers; bad query or path parameters are 400."""
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Python parameter name → the name a client writes (`in_period` → `inPeriod`), over the route handler and
+    its dependencies (paging, minPosition)."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return {}
+    signatures = [handler.parsed_fn_signature,
+                  *(getattr(p, "parsed_fn_signature", None) for p in handler.resolve_dependencies().values())]
+    names: dict[str, str] = {}
+    for signature in filter(None, signatures):
+        for name, parameter in signature.parameters.items():
+            definition = parameter.kwarg_definition
+            # as litestar's own parameter definitions resolve it: `name=`, else the legacy `query=`/`header=`/...
+            aliases = (getattr(definition, kind, None) for kind in ("name", "query", "header", "cookie"))
+            names[name] = next(filter(None, aliases), name)
+    return names
+
+
+def _validation_problem(request: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    """Body schema errors are 422 with pointers; a missing or bad query, path or header parameter is 400, named as
+    the client wrote it."""
     cause = exc.__cause__
+    if isinstance(cause, KeyError):  # litestar: a required parameter is absent; the key is its wire name
+        name = str(cause.args[0])
+        return problem(400, f"missing required parameter {name}", [{"path": f"/{name}", "message": "required"}])
     details = getattr(cause, "errors", None)
     details = details() if callable(details) else details
     if isinstance(details, list) and details and all(isinstance(e, dict) and "loc" in e for e in details):
         errors = [{"path": json_pointer(e["loc"]), "message": str(e.get("msg", "invalid"))} for e in details]
         return problem(422, "the request body breaks the schema", errors)
-    extra = exc.extra if isinstance(exc.extra, list) else []
+    extra = [e for e in exc.extra if isinstance(e, dict)] if isinstance(exc.extra, list) else []
+    parameters = [e for e in extra  # `source` is litestar's ParamType, a str-mixin Enum: compare its value
+                  if getattr(e.get("source"), "value", e.get("source")) in {"query", "path", "header", "cookie"}]
+    if parameters:
+        wire = _wire_names(request)
+        names = [wire.get(str(e.get("key", "")), str(e.get("key", ""))) for e in parameters]
+        errors = [{"path": f"/{name}", "message": str(e.get("message", "invalid"))}
+                  for name, e in zip(names, parameters, strict=True)]
+        return problem(400, f"invalid request parameter {', '.join(names)}", errors)
     errors = [{"path": "/" + str(e.get("key", "")).replace(".", "/"), "message": str(e.get("message", "invalid"))}
-              for e in extra if isinstance(e, dict)]
-    sources = {e.get("source") for e in extra if isinstance(e, dict)}
-    if sources & {"query", "path", "header", "cookie"}:
-        return problem(400, "invalid request parameters", errors)
+              for e in extra]
     return problem(422, "the request body breaks the schema", errors)
 
 
@@ -116,7 +143,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, AppError):
         return problem(exc.status, exc.detail, exc.errors, title=exc.title, code=exc.code, headers=exc.headers)
     if isinstance(exc, ValidationException):
-        return _validation_problem(exc)
+        return _validation_problem(request, exc)
     if isinstance(exc, RequestEntityTooLarge):
         return problem(413, "the request body is too large")
     if isinstance(exc, HTTPException):

@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
-from domain.types import IsoTime, StrictBool, StrictInt
+from domain.types import IsoTime, SingleLine, StrictBool, StrictInt
 from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
 
 _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -90,7 +90,7 @@ class RewardFields(Schema):
     ITEM {name, itemId, quantity}, COUPON {name, couponCode, expiry}, BADGE {name, badgeId}."""
 
     name: RewardName = Field(examples=["500 bonus points"])
-    type: str | None = Field(default=None, description="optional; must match the path when given")
+    type: SingleLine | None = Field(default=None, description="optional; must match the path when given")
     points: Points | None = Field(default=None, description="POINT", examples=[500])
     item_id: ExternalId | None = Field(default=None, description="ITEM")
     quantity: Quantity | None = Field(default=None, description="ITEM")
@@ -118,7 +118,7 @@ class RewardPage(Page[RewardOut]):
 
 
 class EventRewardCreate(Schema):
-    reward_id: str = Field(min_length=1, max_length=128, examples=[EXAMPLE_REWARD["id"]])
+    reward_id: SingleLine = Field(min_length=1, max_length=128, examples=[EXAMPLE_REWARD["id"]])
     condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
     auto_resolve: StrictBool = False
     stock: Stock | None = Field(default=None, description="total grants; null = unlimited", examples=[100])

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from domain.types import SingleLine
 from domain.user import Role
 
 T = TypeVar("T")
@@ -30,7 +31,7 @@ class Page(Schema, Generic[T]):
 
 
 class UserCreate(Schema):
-    email: str = Field(min_length=3, max_length=254, examples=["player@example.com"])
+    email: SingleLine = Field(min_length=3, max_length=254, examples=["player@example.com"])
     password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
 
 
@@ -43,7 +44,7 @@ class UserOut(Schema):
 
 
 class LoginIn(Schema):
-    email: str = Field(min_length=1, max_length=254, examples=["player@example.com"])
+    email: SingleLine = Field(min_length=1, max_length=254, examples=["player@example.com"])
     password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
 
 

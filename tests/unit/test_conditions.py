@@ -274,7 +274,8 @@ def leaf_rules(amounts: st.SearchStrategy[int]) -> st.SearchStrategy[dict[str, A
         st.builds(lambda m: {"level": {"min": m}}, amounts),
         st.builds(
             lambda q: {"quest_completed": {"questId": q}},
-            st.sampled_from(["q1", "q2"]) | st.text(min_size=1, max_size=64),
+            st.sampled_from(["q1", "q2"])  # ids refuse control and bidi characters (domain.types.SingleLine)
+            | st.text(st.characters(exclude_categories=("Cc", "Cf")), min_size=1, max_size=64),
         ),
     )
 
