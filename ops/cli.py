@@ -7,9 +7,11 @@ import asyncio
 import os
 import sys
 
+from pydantic import ValidationError
+
 from ops.logging import setup_logging
 from ops.servers import ServerStartError
-from ops.settings import MissingServers
+from ops.settings import LogSettings, MissingServers, settings_error_line, validate_environment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +38,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    setup_logging(os.environ.get("PART_NAME", args.command), os.environ.get("LOG_LEVEL", "INFO"))
+    os.umask(0o077)  # data, keys, logs and run.json are the operator's alone
+    try:
+        validate_environment()
+    except ValidationError as exc:
+        print(f"reward-ledger {args.command}: {settings_error_line(exc)}", file=sys.stderr)
+        return 2
+    setup_logging(os.environ.get("PART_NAME", args.command), LogSettings().level)
     try:
         return _dispatch(args)
     except (MissingServers, ServerStartError) as exc:

@@ -30,6 +30,6 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(level.upper())
     for noisy in ("httpx", "pymongo", "faststream", "nats", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
