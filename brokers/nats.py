@@ -13,7 +13,8 @@ DUPLICATE_WINDOW_SECONDS = 15 * 60
 
 
 def make_broker(url: str, **kwargs: object) -> NatsBroker:
-    return NatsBroker(url, logger=None, **kwargs)  # type: ignore[arg-type]
+    # Reconnect forever (nats-py gives up after 60 attempts, 2 minutes, and then every request fails for good).
+    return NatsBroker(url, logger=None, **{"max_reconnect_attempts": -1, **kwargs})  # type: ignore[arg-type]
 
 
 def event_stream(name: str) -> JStream:
