@@ -27,7 +27,7 @@ class StaleRunFile(MissingServers):
 
 def data_dir() -> Path:
     """`DATA_DIR`: where embedded servers keep data and where run.json and the signing keys live."""
-    return Path(os.environ.get("DATA_DIR") or "./.data").resolve()
+    return DataSettings().data_dir.resolve()
 
 
 def run_file() -> Path:
