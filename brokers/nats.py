@@ -19,9 +19,11 @@ DUPLICATE_WINDOW_SECONDS = 15 * 60
 
 def make_broker(url: str, **kwargs: object) -> NatsBroker:
     """Errors a subscriber raises are logged (with the message's context); the per-message access lines only at
-    DEBUG, as they would double the log volume of every command."""
+    DEBUG, as they would double the log volume of every command. Reconnects forever: nats-py gives up after 60
+    attempts (2 minutes), and then every request fails for good."""
     log = logging.getLogger("ledger.nats")
-    return NatsBroker(url, logger=log, log_level=logging.DEBUG, **kwargs)  # type: ignore[arg-type]
+    options: dict[str, Any] = {"max_reconnect_attempts": -1, **kwargs}
+    return NatsBroker(url, logger=log, log_level=logging.DEBUG, **options)
 
 
 def event_stream(name: str) -> JStream:

@@ -30,6 +30,7 @@ from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.edge import Gateway
 from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
+from gateway.outages import STORE_SELECTION_TIMEOUT_MS
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
@@ -52,7 +53,8 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
         nats, mongo_settings = nats_settings or identity_settings(GATEWAY), MongoSettings()
         broker = make_broker(nats.url, **connect_options(nats))
         await broker.connect()
-        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_settings.url, tz_aware=True)
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongo_settings.url, tz_aware=True, serverSelectionTimeoutMS=STORE_SELECTION_TIMEOUT_MS)
         db = mongo[mongo_settings.database]
         app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout),
                                          ReadModels(db, gateway.read_wait_seconds))

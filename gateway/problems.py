@@ -12,6 +12,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.serialization import encode_json
 
 from domain.errors import json_pointer
+from gateway.outages import outage_response
 from ops.logging import correlation_id
 
 log = logging.getLogger("ledger.gateway")
@@ -151,6 +152,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         if exc.status_code == 400 and isinstance(exc.__cause__, SerializationException):
             detail = f"malformed JSON body: {exc.detail}"
         return problem(exc.status_code, str(detail), headers=dict(exc.headers or {}))
+    if (outage := outage_response(exc)) is not None:
+        return outage
     correlation_id.set(request.scope.get("state", {}).get("correlation_id"))
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "internal error; the correlation id in the response headers identifies it in the logs")

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from pydantic import ValidationError
 
 from ops.logging import setup_logging
 from ops.servers import ServerStartError
-from ops.settings import MissingServers
+from ops.settings import LogSettings, MissingServers, settings_error_line, validate_environment
+
+log = logging.getLogger("ledger.cli")
+#: Seconds a stopped part waits for leftover tasks before it exits anyway.
+STOP_GRACE = 5.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +46,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    setup_logging(os.environ.get("PART_NAME", args.command), os.environ.get("LOG_LEVEL", "INFO"))
+    os.umask(0o077)  # data, keys, logs and run.json are the operator's alone
+    try:
+        validate_environment()
+    except ValidationError as exc:
+        print(f"reward-ledger {args.command}: {settings_error_line(exc)}", file=sys.stderr)
+        return 2
+    setup_logging(os.environ.get("PART_NAME", args.command), LogSettings().level)
     try:
         return _dispatch(args)
     except (MissingServers, ServerStartError) as exc:
@@ -44,6 +60,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _exit_after(seconds: float, code: int, loop: asyncio.AbstractEventLoop) -> None:
+    """Exit the process in `seconds` unless it has exited by then (a daemon timer)."""
+    def force() -> None:
+        stuck = sorted({getattr(t.get_coro(), "__qualname__", t.get_name()) for t in asyncio.all_tasks(loop)})
+        log.warning("part stopped, but tasks %s did not end within %.0fs; exiting anyway", stuck, seconds)
+        logging.shutdown()
+        os._exit(code)
+
+    timer = threading.Timer(seconds, force)
+    timer.daemon = True
+    timer.start()
+
+
+async def _bounded(main: Coroutine[Any, Any, None]) -> None:
+    """Run a part; once it has stopped its clients, give leftover library tasks STOP_GRACE seconds to end.
+    `asyncio.run` waits for every cancelled task, and nats-py's `Client._attempt_reconnect` swallows its cancel
+    when NATS died in the same instant (as when `run` is SIGKILLed: PDEATHSIG reaches parts and servers at once):
+    the SIGTERM arrived and was handled, the part stopped its clients, and the process never exited."""
+    loop = asyncio.get_running_loop()
+    try:
+        await main
+    except BaseException:
+        _exit_after(STOP_GRACE, 1, loop)
+        raise
+    _exit_after(STOP_GRACE, 0, loop)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -57,11 +100,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "gateway":
             parts.run_gateway()
         case "handlers":
-            asyncio.run(parts.run_handlers())
+            asyncio.run(_bounded(parts.run_handlers()))
         case "relay":
-            asyncio.run(parts.run_relay())
+            asyncio.run(_bounded(parts.run_relay()))
         case "projectors":
-            asyncio.run(parts.run_projectors(args.names))
+            asyncio.run(_bounded(parts.run_projectors(args.names)))
         case "replay":
             from ops.replay_cli import replay_main
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,41 @@ class Server:
 
     def stop(self, timeout: float = 5.0) -> None:
         stop_process(self.process, timeout)
+
+    def restart(self, timeout: float = 30.0) -> None:
+        """Start a dead server again with the same argv, on the same ports and data: clients reconnect to the URL
+        they already have. NATS first chose its ports itself (`-p -1`), so they are pinned to those it took."""
+        argv = pinned_argv(self)
+        if "--pid-file" in argv:  # the stand-in refuses to start while its pid file names a live pid (reused?)
+            Path(argv[argv.index("--pid-file") + 1]).unlink(missing_ok=True)
+        self.process = _spawn(self.name, argv, self.log_path)
+        _wait_ready(self.name, self.process, self.log_path, _probe(self), timeout)
+
+
+def pinned_argv(server: Server) -> list[str]:
+    """The server's argv with any self-chosen port (`-1`) replaced by the one it actually listens on."""
+    argv = [str(arg) for arg in server.process.args]  # type: ignore[union-attr]
+    chosen = {"-p": server.url, "-m": server.extra.get("monitor", "")}
+    for flag, url in chosen.items():
+        if flag in argv and argv[argv.index(flag) + 1] == "-1" and url:
+            argv[argv.index(flag) + 1] = str(urllib.parse.urlsplit(url).port)
+    return argv
+
+
+def _probe(server: Server) -> Callable[[], bool]:
+    """The readiness check of a server, by kind, from its URL."""
+    port = urllib.parse.urlsplit(server.url).port or 0
+    if server.name == "nats":
+        monitor = server.extra["monitor"]
+
+        def nats_ready() -> bool:
+            with urllib.request.urlopen(f"{monitor}/healthz?js-enabled-only=true", timeout=1) as resp:
+                return bool(resp.status == 200)
+
+        return nats_ready
+    if server.name == "redis":
+        return lambda: _ping_redis(port)
+    return lambda: _ping_mongo(port)
 
 
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:

@@ -1,8 +1,11 @@
 """`reward-ledger run`: start the embedded servers (unless *_URL name external ones), then every part as its own
-process; restart a part that dies (with back-off, logged); on Ctrl-C/SIGTERM stop parts, then servers."""
+process; restart a part or a server that dies (with back-off, logged; a server on its own ports and data); on
+Ctrl-C/SIGTERM stop parts, then servers. `DATA_DIR/run.lock` is held for the whole run: one `run` per DATA_DIR."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -13,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ops.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
 from ops.servers import Server, ServerStartError, free_port, spawn_python, start_mongo, start_nats, start_valkey
@@ -69,9 +73,84 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+@dataclass
+class _Watched:
+    """An embedded server under supervision: restarted with back-off, like a part."""
+
+    server: Server
+    restarts: int = 0
+    next_start: float = 0.0
+    started_at: float = field(default_factory=time.monotonic)
+
+
+def _watch_servers(watched: list[_Watched]) -> None:
+    """Restart a dead server on its own ports and data dir, so every part reconnects to the URL it has."""
+    now = time.monotonic()
+    for entry in watched:
+        server = entry.server
+        if server.alive():
+            continue
+        if entry.next_start == 0.0:
+            entry.restarts = 0 if now - entry.started_at > 30 else entry.restarts + 1
+            delay = min(MAX_BACKOFF, 0.5 * 2 ** entry.restarts)
+            entry.next_start = now + delay
+            log.warning("server %s exited with %s; restarting in %.1fs", server.name, server.process.returncode, delay)
+            print(f"server {server.name} exited with {server.process.returncode}; restarting in {delay:.1f}s",
+                  file=sys.stderr, flush=True)
+        elif now >= entry.next_start:
+            entry.next_start, entry.started_at = 0.0, now
+            try:
+                server.restart()
+            except ServerStartError as exc:
+                print(f"server {server.name} did not come back: {exc}", file=sys.stderr, flush=True)
+                continue
+            print(f"server {server.name} is back on {server.url}", file=sys.stderr, flush=True)
+
+
+def _lock_data_dir(base: Path) -> IO[str] | None:
+    """Hold `DATA_DIR/run.lock` for the life of `run` (the kernel drops it when the process dies, even by SIGKILL),
+    so a second `run` on the same directory is refused before it starts any server. None when another holds it."""
+    handle = (base / "run.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        print(f"reward-ledger run: {base} is in use by another `reward-ledger run` (pid {holder}); stop it, or set "
+              "DATA_DIR to another directory", file=sys.stderr)
+        return None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _make_private(base: Path) -> None:
+    """DATA_DIR 0700 and everything already in it owner-only (data of earlier runs was written 0644); new files
+    are private through the umask `reward-ledger` sets, which servers and parts inherit."""
+    base.chmod(0o700)
+    for root, dirs, files in os.walk(base):
+        for name in dirs:
+            Path(root, name).chmod(0o700)
+        for name in files:
+            with contextlib.suppress(OSError):
+                Path(root, name).chmod(0o600)
+
+
 def run_platform() -> int:
     base = data_dir()
     base.mkdir(parents=True, exist_ok=True)
+    lock = _lock_data_dir(base)
+    if lock is None:
+        return 1
+    with lock:
+        _make_private(base)
+        return _run_locked(base)
+
+
+def _run_locked(base: Path) -> int:
     gateway = GatewaySettings()
     if not _port_free(gateway.host, gateway.port):
         print(f"reward-ledger run: port {gateway.port} on {gateway.host} is taken; set GATEWAY_PORT to a free one",
@@ -114,8 +193,10 @@ def run_platform() -> int:
         nats_credentials.write_game_server_file(game_server, urls["NATS_URL"], event_stream_name())
         print(f"  game servers: NATS identity in {game_server} (publish rewards.activity.<kind>, read the event feed)")
     print(f"  logs in {logs}; Ctrl-C stops everything", flush=True)
+    watched = [_Watched(server) for server in started]
     try:
         while not stopping:
+            _watch_servers(watched)
             _watch(parts)
             time.sleep(0.2)
     finally:

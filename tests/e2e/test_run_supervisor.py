@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from nats.aio.client import Client as NatsClient
 
 from ops.servers import free_port, spawn_python, stop_process
+from ops.settings import pid_alive as alive
 from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -40,14 +42,6 @@ def descendants(pid: int) -> dict[int, str]:
             found[child] = cmdlines.get(child, "")
             todo.append(child)
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def wait_for(predicate, timeout: float = 20.0) -> None:
@@ -89,11 +83,26 @@ def check_nats_credentials(data: Path, banner: str, user_id: str) -> None:
     assert subjects == ["rewards.evt.User.UserRegistered"]
 
 
-def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
+def start_run(tmp_path: Path, log_name: str = "run.log") -> tuple[subprocess.Popen[bytes], int]:
+    """`reward-ledger run` on embedded servers under tmp_path/data; returns the process and its gateway port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("NATS_URL", "MONGO_URL", "REDIS_URL")}
-    env.update({"DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false"})
-    run = spawn_python(["ops.cli", "run"], tmp_path / "run.log", env)
+    env.update({"DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false",
+                "LOGIN_MAX_FAILURES_ACCOUNT": "1000"})
+    return spawn_python(["ops.cli", "run"], tmp_path / log_name, env), port
+
+
+def private_files(root: Path) -> list[str]:
+    """Paths under root whose mode lets anyone but the owner in (empty when all are private)."""
+    loose = [str(root)] if root.stat().st_mode & 0o077 else []
+    for path in root.rglob("*"):
+        if not path.is_symlink() and path.stat().st_mode & 0o077:
+            loose.append(f"{path} {oct(path.stat().st_mode & 0o777)}")
+    return loose
+
+
+def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
+    run, port = start_run(tmp_path)
     try:
         wait_ready(f"http://127.0.0.1:{port}", timeout=60)
         info = json.loads((tmp_path / "data" / "run.json").read_text())
@@ -102,6 +111,8 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
                               json={"email": "run@example.com", "password": "correct-horse-9"})
         assert response.status_code == 201
         check_nats_credentials(tmp_path / "data", (tmp_path / "run.log").read_text(), response.json()["id"])
+        assert (tmp_path / "data" / "keys" / "jwt-ed25519.pem").exists()
+        assert private_files(tmp_path / "data") == []  # DATA_DIR 0700; store, key, logs, run.json 0600
         tree = descendants(run.pid)
         projector = next(pid for pid, cmd in tree.items() if "ops.cli projectors" in cmd)
         os.kill(projector, signal.SIGKILL)
@@ -116,3 +127,44 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
     finally:
         stop_process(run)
     assert "restarting" in (tmp_path / "run.log").read_text()
+
+
+def test_one_run_per_data_dir_and_kill_9_of_run_leaves_no_process(tmp_path):
+    run, port = start_run(tmp_path)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", timeout=60)
+        second, _ = start_run(tmp_path, "second.log")
+        assert second.wait(30) == 1
+        refusal = (tmp_path / "second.log").read_text()
+        assert f"pid {run.pid}" in refusal and "Traceback" not in refusal
+        assert "nats-server" not in (tmp_path / "data" / "servers" / "nats" / "nats.log").read_text().split(
+            "Server is ready")[-1]  # the second run started no NATS on the same JetStream directory
+
+        tree = descendants(run.pid)
+        assert sum("ops.cli" in cmd for cmd in tree.values()) == 5
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(10)
+        wait_for(lambda: not [cmd for pid, cmd in tree.items() if alive(pid)], timeout=30)
+    finally:
+        stop_process(run)
+
+
+def test_run_restarts_a_killed_server_on_its_own_port(tmp_path):
+    run, port = start_run(tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, timeout=60)
+        urls = json.loads((tmp_path / "data" / "run.json").read_text())["servers"]
+        for i, binary in enumerate(("nats-server", "valkey-server", "nx-27017")):
+            server = next(pid for pid, cmd in descendants(run.pid).items() if binary in cmd and alive(pid))
+            os.kill(server, signal.SIGKILL)
+            wait_for(lambda binary=binary, server=server: any(
+                binary in cmd and pid != server and alive(pid) for pid, cmd in descendants(run.pid).items()))
+            body = {"email": f"back{i}@example.com", "password": "correct-horse-9"}
+            for route, done in (("/auth/users", (201, 409)), ("/auth/login", (200,))):  # a write, then a login
+                wait_for(lambda route=route, done=done, body=body: httpx.post(
+                    f"{base}{route}", json=body, timeout=10).status_code in done, timeout=60)
+        assert json.loads((tmp_path / "data" / "run.json").read_text())["servers"] == urls  # the same addresses
+    finally:
+        stop_process(run)
+    assert "restarting in" in (tmp_path / "run.log").read_text()
