@@ -31,9 +31,9 @@ def report(user: str, kind: str, amount: int = 1, **fields: Any) -> dict[str, An
     return {"id": uuid.uuid4().hex, "userId": user, "kind": kind, "amount": amount, **fields}
 
 
-async def nats_reply(url: str, body: dict[str, Any]) -> dict[str, Any]:
+async def nats_reply(platform: Any, body: dict[str, Any]) -> dict[str, Any]:
     nc = NatsClient()
-    await nc.connect(url)
+    await nc.connect(platform.env["NATS_URL"], **platform.nats_login("game-server"))
     try:
         return dict(json.loads((await nc.request(f"rewards.activity.{body['kind']}", json.dumps(body).encode(),
                                                  timeout=5)).data))
@@ -46,17 +46,16 @@ async def test_reports_for_unknown_users_or_past_the_bounds_are_refused_and_not_
     store = MongoEventStore(platform.db)
     await register_users(store, "mallory")
     head = await store.head()
-    url = platform.env["NATS_URL"]
 
     ghost = await platform.client.post("/activities", json=report("nobody", "login"), headers=SERVICE)
     assert ghost.status_code == 404, ghost.text
     assert ghost.json()["errors"] == [{"path": "/userId", "message": "unknown user"}]
-    assert (await nats_reply(url, report("nobody", "login")))["error"]["code"] == "not-found"
+    assert (await nats_reply(platform, report("nobody", "login")))["error"]["code"] == "not-found"
     for kind, amount, extra in TOO_MUCH:
         http = await platform.client.post("/activities", json=report("mallory", kind, amount, **extra),
                                           headers=SERVICE)
         assert http.status_code == 422 and http.json()["errors"][0]["path"] == "/amount", (kind, http.text)
-        nats = await nats_reply(url, report("mallory", kind, amount, **extra))
+        nats = await nats_reply(platform, report("mallory", kind, amount, **extra))
         assert nats["error"]["code"] == "invalid-input" and nats["error"]["errors"][0]["path"] == "/amount"
     assert await store.head() == head
 

@@ -33,21 +33,21 @@ async def test_a_gateway_envelope_runs_the_command_it_was_signed_for(platform, a
     signer = EnvelopeSigner.from_settings()
     body, headers = signed(signer, "ChangeUserRoles", {"userId": user.id, "roles": ["OPERATOR"]},
                            Actor(admin.id, frozenset({"ADMIN"})))
-    reply = await raw_command(platform.env["NATS_URL"], "ChangeUserRoles", body, headers)
+    reply = await raw_command(platform, "ChangeUserRoles", body, headers)
     assert reply["ok"] is True and reply["result"]["roles"] == ["OPERATOR"]
 
 
 async def test_an_envelope_is_refused_with_another_body_command_or_after_expiry(platform, auth) -> None:
     admin, user = await auth.user("ADMIN"), await auth.user()
-    url, actor = platform.env["NATS_URL"], Actor(admin.id, frozenset({"ADMIN"}))
+    actor = Actor(admin.id, frozenset({"ADMIN"}))
     signer = EnvelopeSigner.from_settings()
     harmless, headers = signed(signer, "ChangeUserRoles", {"userId": admin.id, "roles": ["ADMIN"]}, actor)
     escalate = json.dumps({"userId": user.id, "roles": ["ADMIN", "USER"]}).encode()
-    assert refused(await raw_command(url, "ChangeUserRoles", escalate, headers))
-    assert refused(await raw_command(url, "CreateEvent", harmless, headers))
+    assert refused(await raw_command(platform, "ChangeUserRoles", escalate, headers))
+    assert refused(await raw_command(platform, "CreateEvent", harmless, headers))
     stale = EnvelopeSigner(load_or_create_key(AuthSettings().private_key_path), clock=lambda: time.time() - 60)
     body, old = signed(stale, "ChangeUserRoles", {"userId": user.id, "roles": ["ADMIN", "USER"]}, actor)
-    assert refused(await raw_command(url, "ChangeUserRoles", body, old))
+    assert refused(await raw_command(platform, "ChangeUserRoles", body, old))
     login = await platform.client.post("/auth/login", json={"email": user.email, "password": user.password})
     assert login.json()["user"]["roles"] == ["USER"]
 
@@ -55,22 +55,21 @@ async def test_an_envelope_is_refused_with_another_body_command_or_after_expiry(
 async def test_an_envelope_signed_with_another_key_is_refused(platform, tmp_path) -> None:
     other = EnvelopeSigner(load_or_create_key(tmp_path / "other.pem"))
     body, headers = signed(other, "CreateEvent", EVENT, Actor("someone", frozenset({"ADMIN"})))
-    assert refused(await raw_command(platform.env["NATS_URL"], "CreateEvent", body, headers))
+    assert refused(await raw_command(platform, "CreateEvent", body, headers))
 
 
 async def test_the_handler_checks_roles_even_if_the_gateway_guard_were_bypassed(platform, auth) -> None:
     user = await auth.user()
     signer = EnvelopeSigner.from_settings()
-    url = platform.env["NATS_URL"]
     body, headers = signed(signer, "CreateEvent", EVENT, Actor(user.id, frozenset({"USER"})))
-    reply = await raw_command(url, "CreateEvent", body, headers)
+    reply = await raw_command(platform, "CreateEvent", body, headers)
     assert refused(reply, "forbidden") and reply["error"]["status"] == 403
     body, headers = signed(signer, "CreateEvent", EVENT, Actor())
-    assert refused(await raw_command(url, "CreateEvent", body, headers))
+    assert refused(await raw_command(platform, "CreateEvent", body, headers))
     operator = await auth.user("OPERATOR")
     body, headers = signed(signer, "ChangeUserRoles", {"userId": operator.id, "roles": ["ADMIN"]},
                            Actor(operator.id, frozenset({"OPERATOR"})))
-    assert refused(await raw_command(url, "ChangeUserRoles", body, headers), "forbidden")
+    assert refused(await raw_command(platform, "ChangeUserRoles", body, headers), "forbidden")
 
 
 async def test_the_audit_trail_names_the_signed_in_actor(platform, auth) -> None:
