@@ -38,8 +38,9 @@ def platform_url(own_servers: Servers, spawn: Spawn, tmp_path: Path) -> str:
     env = {**os.environ, **own_servers.urls(), "DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(free_port()),
            "COMMAND_TIMEOUT": "2", "COOKIE_SECURE": "false", "LOGIN_MAX_FAILURES_ACCOUNT": "1000",
            "LOGIN_MAX_FAILURES_ADDRESS": "1000"}
-    for part in ("handlers", "projectors", "relay", "gateway"):
-        spawn([part], env)
+    nats = own_servers.nats_credentials()
+    for part in ("handlers", "projectors", "relay", "gateway"):  # each part as its own identity on these servers
+        spawn([part], {**env, **nats.env_for(part)})
     url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
     wait_ready(url, timeout=60)
     return url
