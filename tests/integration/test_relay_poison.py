@@ -16,13 +16,14 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from prometheus_client import REGISTRY
 
-from brokers.nats import ensure_event_stream, make_broker
+from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mapper import commit_to_doc
 from commands.store.mongo import COMMITS, MongoEventStore
 from domain.user import UserLoggedIn
 from gateway.controllers.health import stopped_readers
+from ops.nats_auth import ADMIN
 
 pytestmark = pytest.mark.integration
 STREAM = "RELAY_POISON_TEST"
@@ -43,11 +44,12 @@ async def inject(db: Any, store: MongoEventStore, type_name: str, data: dict[str
 
 
 @pytest.fixture
-async def broker(server_env: dict[str, str]) -> AsyncIterator[tuple[NatsBroker, Any]]:
-    broker = make_broker(server_env["NATS_URL"])
+async def broker(server_env: dict[str, str], nats_credentials: Any) -> AsyncIterator[tuple[NatsBroker, Any]]:
+    admin = nats_credentials.settings_for(ADMIN, server_env["NATS_URL"])  # it creates and deletes streams
+    broker = make_broker(admin.url, **connect_options(admin))
     await broker.connect()
     nc = NatsClient()
-    await nc.connect(server_env["NATS_URL"])
+    await nc.connect(server_env["NATS_URL"], **nats_credentials.connect_kwargs(ADMIN))
     js = nc.jetstream()
     with contextlib.suppress(Exception):
         await js.delete_stream("REWARDS_EVENTS")  # subjects may not overlap between streams
