@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
@@ -35,8 +35,18 @@ def _time_text(value: Any) -> Any:
 
 StrictInt = Annotated[int, BeforeValidator(_exactly(int, "integer"))]
 StrictBool = Annotated[bool, BeforeValidator(_exactly(bool, "boolean"))]
-#: An ISO 8601 time with a zone (`2026-11-25T10:00:00Z`); numbers are not read as Unix times.
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+def _within_utc_years(value: datetime) -> datetime:
+    # "0001-01-01T00:00:00+14:00" is a valid aware time whose UTC form is before year 1: converting it (the store,
+    # `to_ms`) overflows. Refuse what has no UTC form here, where the field is known.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("datetime_range", "Input should be a time between years 1 and 9999 in UTC") from None
+    return value
+
+
+#: An ISO 8601 time with a zone (`2026-11-25T10:00:00Z`) that has a UTC form; numbers are not read as Unix times.
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_time_text), AfterValidator(_within_utc_years)]
 
 
 # Characters no name, id or description needs and attackers like: C0/C1 controls (NUL truncates in C code, escape

@@ -101,15 +101,7 @@ async def fuzz_as(platform: Any, headers: dict[str, str]) -> list[str]:
 
 
 #: Findings in other parts of issue 7 (gateway/problems.py), to be dropped once those branches are merged.
-KNOWN_ELSEWHERE: Final = {
-    "ADMIN": "GET /auth/users/email without `email` answers 422 'the request body breaks the schema'; a missing "
-             "query parameter is a 400 (SPEC), undocumented here: gateway/problems.py, query-parameter part",
-}
-
-
-@pytest.mark.parametrize("role", [
-    pytest.param(role, marks=pytest.mark.xfail(strict=False, reason=KNOWN_ELSEWHERE[role]))
-    if role in KNOWN_ELSEWHERE else role for role in (None, *ROLES)])
+@pytest.mark.parametrize("role", [None, *ROLES])
 async def test_every_operation_as_every_role_answers_as_documented(platform, auth, role) -> None:
     headers = await auth.headers(role) if role else {}
     failures = await fuzz_as(platform, headers)

@@ -154,8 +154,6 @@ async def test_an_event_one_projection_cannot_fold_stops_it_alone_until_fixed_an
     assert metric("ledger_projection_stopped", projection="rewards") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="IsoTime (domain/types.py, the time types' owner) lets an instant through "
-                   "whose UTC form is before year 1; the handler's to_ms then raises OverflowError: 503, not 422")
 async def test_a_period_start_before_year_one_in_utc_is_refused_not_a_timeout(platform, auth) -> None:
     operator = await auth.headers("OPERATOR")
     event = await platform.client.post("/events", json={"name": "Far", "periodStart": "0001-01-01T00:00:00+14:00"},
