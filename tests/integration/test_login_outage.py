@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from base.settings import GatewaySettings
 from gateway.app import create_app
 from ops.parts import handlers_running
 from ops.servers import free_port
-from ops.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration
 ADDRESS, PASSWORD = "192.0.2.10", "correct-horse-9"
