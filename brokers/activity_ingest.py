@@ -18,13 +18,13 @@ from typing import Any
 from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 
-from brokers.subjects import ACTIVITY_PREFIX
+from base.logging import correlation_id
+from base.subjects import ACTIVITY_PREFIX
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch, error_reply
 from commands.messages import ACTIVITY_INGEST, SERVICE, CommandReply
 from commands.store.base import EventStore
 from domain.errors import FieldError
-from ops.logging import correlation_id
 
 log = logging.getLogger("ledger.activity")
 MAX_WORKERS = 64

@@ -10,8 +10,8 @@ from typing import Any
 from faststream.nats import JStream, NatsBroker
 from faststream.nats.security import NatsCredentials, NatsUserPassword
 
-from brokers.subjects import EVENT_PREFIX
-from ops.settings import NatsSettings
+from base.settings import NatsSettings
+from base.subjects import EVENT_PREFIX
 
 #: How long JetStream remembers a Nats-Msg-Id; a relay restart re-publishing within it is de-duplicated.
 DUPLICATE_WINDOW_SECONDS = 15 * 60

@@ -20,11 +20,11 @@ from typing import Any
 from faststream.nats import NatsBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
-from brokers.subjects import event_subject
+from base.metrics import NATS_ERRORS, RELAY_POSITION, RELAY_STOPPED, RELAY_STOPPED_POSITION
+from base.subjects import event_subject
 from commands.store.base import EventStore
 from commands.store.mapper import UnreadableEvent
 from domain.events import RecordedEvent
-from ops.metrics import NATS_ERRORS, RELAY_POSITION, RELAY_STOPPED, RELAY_STOPPED_POSITION
 from projections.poison import PoisonEvent
 
 log = logging.getLogger("ledger.relay")

@@ -2,9 +2,9 @@
 race), map errors.
 
 Kept free of NATS so it is tested directly and reused in-process (CLIs, tests). The caller arrives typed
-(`Caller`): over NATS from a verified envelope (commands/service.py), in-process as the CLI constructs it; never from
-a plain header. A handler that raises something unexpected is logged once, with the command name and correlation
-id, and the caller gets a typed `unavailable` reply instead of waiting for a time-out."""
+(`Caller`): over NATS from a verified envelope (brokers/command_service.py), in-process as the CLI constructs it;
+never from a plain header. A handler that raises something unexpected is logged once, with the command name and
+correlation id, and the caller gets a typed `unavailable` reply instead of waiting for a time-out."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from base.metrics import COMMAND_LATENCY
 from commands.context import Caller, CommandContext
 from commands.handlers import COMMAND_HANDLERS, Handler
 from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
 from domain.clock import now_ms
 from domain.errors import DomainError, FieldError, field_errors
-from ops.metrics import COMMAND_LATENCY
 
 log = logging.getLogger("ledger.handlers")
 MAX_ATTEMPTS = 5

@@ -23,10 +23,10 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from base.settings import AuthSettings
 from commands.context import Actor, Caller
 from commands.keys import key_id, load_or_create_key
 from commands.messages import GATEWAY
-from ops.settings import AuthSettings
 
 HEADER: Final = "Command-Envelope"
 VERSION: Final = 1

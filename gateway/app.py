@@ -13,6 +13,9 @@ from litestar.plugins.pydantic import PydanticPlugin
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
+from base.nats_auth import GATEWAY, identity_settings
+from base.outages import STORE_SELECTION_TIMEOUT_MS
+from base.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
 from brokers.nats import connect_options, make_broker
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
@@ -30,12 +33,9 @@ from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.edge import Gateway
 from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
-from gateway.outages import STORE_SELECTION_TIMEOUT_MS
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
-from ops.nats_auth import GATEWAY, identity_settings
-from ops.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
                           EventController, EventRewardController, RewardController, ActivityController,

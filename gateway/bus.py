@@ -17,14 +17,14 @@ from litestar.serialization import encode_json
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
-from brokers.subjects import command_subject
+from base.logging import correlation_id
+from base.metrics import COMMAND_LATENCY, NATS_ERRORS
+from base.subjects import command_subject
 from commands.context import Actor
 from commands.envelope import HEADER as ENVELOPE_HEADER
 from commands.envelope import EnvelopeSigner
 from commands.messages import CommandReply
 from gateway.problems import AppError, Unavailable
-from ops.logging import correlation_id
-from ops.metrics import COMMAND_LATENCY, NATS_ERRORS
 
 POSITION_HEADER = "Ledger-Position"
 

@@ -15,11 +15,11 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp
 from redis.asyncio import Redis
 
+from base.logging import correlation_id
+from base.metrics import HTTP_LATENCY
 from gateway.asgi import BodyTooLarge, Message, Receive, Scope, Send, read_body, replaying, request_header
 from gateway.auth.tokens import load_or_create_key
 from gateway.problems import send_problem
-from ops.logging import correlation_id
-from ops.metrics import HTTP_LATENCY
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PENDING_TTL_SECONDS = 60

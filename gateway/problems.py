@@ -11,9 +11,9 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.serialization import encode_json
 
+from base.logging import correlation_id
 from domain.errors import json_pointer
 from gateway.outages import outage_response
-from ops.logging import correlation_id
 
 log = logging.getLogger("ledger.gateway")
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -16,11 +16,11 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from base.settings import MongoSettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.identity import CLI_HANDLERS, CreateAdmin
 from commands.store.mongo import MongoEventStore
-from ops.settings import MongoSettings
 
 ACTOR = "cli:admin-create"
 

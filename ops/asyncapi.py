@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from brokers.subjects import APPENDED, activity_subject, command_subject, event_subject
+from base.subjects import APPENDED, activity_subject, command_subject, event_subject
 from commands.handlers import COMMAND_HANDLERS
 from commands.messages import CommandReply
 from commands.store import mapper  # noqa: F401  (imports every domain module, so every event type is registered)

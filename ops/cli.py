@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ops.logging import setup_logging
+from base.logging import setup_logging
+from base.settings import LogSettings, MissingServers, settings_error_line, validate_environment
 from ops.servers import ServerStartError
-from ops.settings import LogSettings, MissingServers, settings_error_line, validate_environment
 
 log = logging.getLogger("ledger.cli")
 #: Seconds a stopped part waits for leftover tasks before it exits anyway.

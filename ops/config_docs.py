@@ -7,13 +7,13 @@ from typing import Literal, get_args, get_origin
 
 from pydantic_core import PydanticUndefined
 
-from ops.settings import ALL_SETTINGS
+from base.settings import ALL_SETTINGS
 
 HEADER = """# Configuration
 
 Every setting is an environment variable, validated when any `reward-ledger` subcommand starts: a bad value stops it
 with one line on stderr naming the variable and what it accepts, and exit code 2. Names and enumerated values are
-case-insensitive. Generated from `ops/settings.py` by `python -m ops.config_docs > docs/configuration.md`; a test
+case-insensitive. Generated from `base/settings.py` by `python -m ops.config_docs > docs/configuration.md`; a test
 fails when this file and the settings classes differ.
 
 | Variable | Concern | Default | Accepts | Meaning |

@@ -15,13 +15,13 @@ from typing import Any
 from prometheus_client import start_http_server
 from pymongo import AsyncMongoClient
 
+from base.nats_auth import HANDLERS, PROJECTORS, RELAY, identity_settings
+from base.settings import GatewaySettings, MetricsSettings, MongoSettings, NatsSettings
+from base.subjects import APPENDED
+from brokers.command_service import HandlerService
 from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import Relay
-from brokers.subjects import APPENDED
-from commands.service import HandlerService
 from commands.store.mongo import MongoEventStore
-from ops.nats_auth import HANDLERS, PROJECTORS, RELAY, identity_settings
-from ops.settings import GatewaySettings, MetricsSettings, MongoSettings, NatsSettings
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 

@@ -8,8 +8,8 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from tqdm import tqdm
 
+from base.settings import MongoSettings, ReplaySettings
 from commands.store.mongo import MongoEventStore
-from ops.settings import MongoSettings, ReplaySettings
 from projections.poison import PoisonEvent
 from projections.registry import all_projections
 from projections.replay import replay

@@ -28,6 +28,7 @@ from typing import Any, Final
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from base.settings import MongoSettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
@@ -37,7 +38,6 @@ from domain.clock import iso
 from domain.evaluation import holds
 from domain.stored_condition import read_condition
 from domain.user import email_claim
-from ops.settings import MongoSettings
 
 ACTOR: Final = "cli:seed-demo"
 DEMO_PASSWORD: Final = "demo-pass-1"

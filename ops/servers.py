@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ops.nats_auth import NatsCredentials
+    from base.nats_auth import NatsCredentials
 
 _PR_SET_PDEATHSIG = 1
 
@@ -168,10 +168,10 @@ def _wait_ready(name: str, process: subprocess.Popen[bytes], log_path: Path, pro
 
 def start_nats(data_dir: Path, credentials: NatsCredentials | None = None, stream: str = "REWARDS_EVENTS",
                admin: bool = False) -> Server:
-    """NATS with JetStream and per-identity permissions (`ops.nats_auth`); it picks its own ports and writes them to
+    """NATS with JetStream and per-identity permissions (`base.nats_auth`); it picks its own ports and writes them to
     a ports file we read back. Without `credentials`, they are kept in `data_dir`; `admin` adds an unrestricted
     identity (test servers only). `extra["credentials"]` names the credentials file."""
-    from ops.nats_auth import ADMIN, CREDENTIALS_FILE, IDENTITIES, NatsCredentials, render_config, write_private
+    from base.nats_auth import ADMIN, CREDENTIALS_FILE, IDENTITIES, NatsCredentials, render_config, write_private
 
     binary = find_binary("nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -285,7 +285,7 @@ class Servers:
 
     def nats_credentials(self) -> NatsCredentials:
         """Every NATS identity's password (benchmarks and tests hand each part, or client, its own)."""
-        from ops.nats_auth import NatsCredentials
+        from base.nats_auth import NatsCredentials
 
         return NatsCredentials.read(Path(self.nats.extra["credentials"]))
 

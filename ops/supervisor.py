@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ops.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
+from base.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
+from base.settings import GatewaySettings, data_dir, run_file
 from ops.servers import Server, ServerStartError, free_port, spawn_python, start_mongo, start_nats, start_valkey
 from ops.servers import stop_process as stop_child
-from ops.settings import GatewaySettings, data_dir, run_file
 
 log = logging.getLogger("ledger.run")
 #: (name, argv after `reward-ledger`); two handler replicas share the queue group, as in compose.

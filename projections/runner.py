@@ -13,16 +13,16 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from commands.store.base import EventStore
-from commands.store.mapper import describe
-from domain.events import RecordedEvent
-from ops.metrics import (
+from base.metrics import (
     PROJECTION_LAG_EVENTS,
     PROJECTION_LAG_SECONDS,
     PROJECTION_POSITION,
     PROJECTION_STOPPED,
     PROJECTION_STOPPED_POSITION,
 )
+from commands.store.base import EventStore
+from commands.store.mapper import describe
+from domain.events import RecordedEvent
 from projections.base import Collection, Projection, iso
 from projections.pointers import Pointer, advance, load_pointer, stop
 from projections.poison import PoisonEvent, first_unreadable, transient

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from ops.nats_auth import ADMIN, IDENTITIES, NatsCredentials
+from base.nats_auth import ADMIN, IDENTITIES, NatsCredentials
 from ops.servers import Servers, start_all
 
 

@@ -18,11 +18,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from base.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
 from commands.store.base import AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
 from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
 from commands.store.memory import result_of
 from domain.events import RecordedEvent
-from ops.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
 
 COMMITS = "commits"
 MAX_GROUP = 256

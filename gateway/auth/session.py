@@ -9,11 +9,11 @@ from typing import Any
 from litestar import Request, Response
 from redis.asyncio import Redis
 
+from base.settings import AuthSettings
 from gateway.auth.refresh import RefreshTokens
 from gateway.auth.throttle import Limiter, LoginPolicy, LoginThrottle, RegistrationLimit
 from gateway.auth.tokens import TokenService, load_or_create_key
 from gateway.bus import json_response
-from ops.settings import AuthSettings
 
 REFRESH_COOKIE = "refresh_token"
 COOKIE_PATH = "/auth"  # the cookie travels only to the auth routes, never to the rest of the API

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
+from base.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.activity import DOC_VERSION, Activity, UserFacts
@@ -36,7 +37,6 @@ from domain.evaluation import evaluate, holds
 from domain.user import User
 from ops.bench.e2e_bench import percentile, spawn
 from ops.bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
-from ops.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
 from ops.servers import start_all, stop_process, wait_http_ok
 from projections.eligibility import partial_facts
 from projections.pointers import load_pointer

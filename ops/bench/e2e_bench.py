@@ -26,14 +26,14 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pymongo import AsyncMongoClient
 
+from base.nats_auth import GATEWAY, HANDLERS
+from base.settings import NatsSettings
+from base.subjects import command_subject
 from brokers.nats import connect_options, make_broker
-from brokers.subjects import command_subject
 from commands.context import Actor
 from commands.envelope import HEADER, EnvelopeSigner, EnvelopeVerifier
 from commands.keys import load_or_create_key
-from ops.nats_auth import GATEWAY, HANDLERS
 from ops.servers import free_port, spawn_python, start_all, stop_process, wait_http_ok
-from ops.settings import NatsSettings
 
 
 def percentile(values: list[float], q: float) -> float:

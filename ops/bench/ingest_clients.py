@@ -10,7 +10,7 @@ from typing import Any
 
 from nats.aio.client import Client as NatsClient
 
-from ops.nats_auth import NatsLogin
+from base.nats_auth import NatsLogin
 
 
 async def nats_ingest(url: str, reports: list[dict[str, Any]], in_flight: int,

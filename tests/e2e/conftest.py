@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.nats_auth import IDENTITIES, NatsCredentials
+from base.nats_auth import IDENTITIES, NatsCredentials
 from ops.servers import free_port, spawn_python, stop_process, wait_http_ok
 
 Spawn = Callable[..., subprocess.Popen[bytes]]

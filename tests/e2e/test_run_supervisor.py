@@ -15,8 +15,8 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from base.settings import pid_alive as alive
 from ops.servers import free_port, spawn_python, stop_process
-from ops.settings import pid_alive as alive
 from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e

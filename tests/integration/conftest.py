@@ -14,13 +14,13 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from base.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials, NatsLogin
+from base.settings import GatewaySettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
-from ops.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials, NatsLogin
 from ops.parts import catch_up_running, handlers_running
-from ops.settings import GatewaySettings
 
 
 @dataclass

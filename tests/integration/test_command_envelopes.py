@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
+from base.settings import AuthSettings
 from commands.context import Actor
 from commands.envelope import HEADER, EnvelopeSigner
 from commands.keys import load_or_create_key
-from ops.settings import AuthSettings
 from tests.integration.bus_client import raw_command
 
 pytestmark = pytest.mark.integration

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from base.nats_auth import GATEWAY
+from base.settings import GatewaySettings
 from gateway.app import create_app
-from ops.nats_auth import GATEWAY
 from ops.servers import free_port
-from ops.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration
 

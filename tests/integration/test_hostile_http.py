@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from base.settings import GatewaySettings
 from commands.store.mongo import MongoEventStore
-from ops.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration
 EVENT = {"name": "Winter", "periodStart": "2026-12-01T00:00:00Z"}

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from base.nats_auth import GATEWAY, HANDLERS
+from base.settings import GatewaySettings
 from gateway.app import create_app
-from ops.nats_auth import GATEWAY, HANDLERS
 from ops.parts import handlers_running
 from ops.servers import free_port
-from ops.settings import GatewaySettings
 
 pytestmark = pytest.mark.integration
 ADDRESS, PASSWORD = "192.0.2.10", "correct-horse-9"

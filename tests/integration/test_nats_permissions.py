@@ -16,8 +16,8 @@ from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import StreamConfig
 
+from base.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsLogin
 from commands.store.mongo import MongoEventStore
-from ops.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsLogin
 from tests.integration.known_users import register_users
 
 pytestmark = pytest.mark.integration

@@ -3,8 +3,8 @@ that every command failed until the part was restarted."""
 
 from __future__ import annotations
 
+from base.nats_auth import HANDLERS
 from brokers.nats import connect_options, make_broker
-from ops.nats_auth import HANDLERS
 
 
 async def test_the_broker_reconnects_forever(server_env, nats_credentials):

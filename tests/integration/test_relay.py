@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from base.nats_auth import ADMIN
 from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.user import UserLoggedIn
-from ops.nats_auth import ADMIN
 
 pytestmark = pytest.mark.integration
 STREAM = "RELAY_TEST"

@@ -16,6 +16,7 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from prometheus_client import REGISTRY
 
+from base.nats_auth import ADMIN
 from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
@@ -23,7 +24,6 @@ from commands.store.mapper import commit_to_doc
 from commands.store.mongo import COMMITS, MongoEventStore
 from domain.user import UserLoggedIn
 from gateway.controllers.health import stopped_readers
-from ops.nats_auth import ADMIN
 
 pytestmark = pytest.mark.integration
 STREAM = "RELAY_POISON_TEST"

@@ -14,9 +14,9 @@ import pytest
 import uvicorn
 from litestar import Litestar, Request, get
 
+from base.settings import GatewaySettings
 from gateway.auth.session import client_address
 from ops.parts import proxy_options
-from ops.settings import GatewaySettings
 
 FORGED = {"X-Forwarded-For": "203.0.113.9"}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from base.nats_auth import IDENTITIES, compose_config, password_variable
 from ops.cli import _parser
-from ops.nats_auth import IDENTITIES, compose_config, password_variable
 
 ROOT = Path(__file__).parents[2]
 
@@ -65,4 +65,4 @@ def test_nats_runs_with_the_generated_permissions_and_every_password():
     assert nats["command"][:2] == ["-c", "/etc/nats/nats.conf"]
     assert "./ops/nats/nats.conf:/etc/nats/nats.conf:ro" in nats["volumes"]
     assert set(nats["environment"]) == {password_variable(i)[1:] for i in IDENTITIES}
-    assert (ROOT / "ops" / "nats" / "nats.conf").read_text() == compose_config(), "regenerate: python -m ops.nats_auth"
+    assert (ROOT / "ops" / "nats" / "nats.conf").read_text() == compose_config(), "regenerate: python -m base.nats_auth"

@@ -7,7 +7,7 @@ import json
 import stat
 from concurrent.futures import ThreadPoolExecutor
 
-from ops.nats_auth import GAME_SERVER, IDENTITIES, NatsCredentials, identity_settings, render_config
+from base.nats_auth import GAME_SERVER, IDENTITIES, NatsCredentials, identity_settings, render_config
 
 
 def mode(path) -> int:

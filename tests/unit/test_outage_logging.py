@@ -8,7 +8,7 @@ import logging
 
 from pymongo.errors import ServerSelectionTimeoutError
 
-from ops.logging import setup_logging
+from base.logging import setup_logging
 
 
 def test_a_store_outage_is_one_line_without_traceback_and_other_errors_keep_theirs(monkeypatch):

@@ -27,7 +27,7 @@ class JsonFormatter(logging.Formatter):
 
 class OutageFilter(logging.Filter):
     """One line per server outage instead of a traceback per retry: the first failure record caused by an unreachable
-    server (see `gateway.outages`) passes without its traceback, repeats from the same logger are dropped for
+    server (see `base.outages`) passes without its traceback, repeats from the same logger are dropped for
     `quiet_seconds`. The parts' retry loops log every failed batch; during an outage that was a traceback a poll."""
 
     def __init__(self, quiet_seconds: float = 60.0) -> None:
@@ -36,7 +36,7 @@ class OutageFilter(logging.Filter):
         self._last: dict[tuple[str, str], float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from gateway.outages import unavailable_service
+        from base.outages import unavailable_service
 
         error = record.exc_info[1] if record.exc_info else None
         service = unavailable_service(error) if error is not None else None

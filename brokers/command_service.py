@@ -16,16 +16,16 @@ from faststream.nats import NatsBroker
 from faststream.nats.annotations import NatsMessage
 from pymongo import AsyncMongoClient
 
+from base.logging import correlation_id
+from base.settings import MongoSettings, NatsSettings
+from base.subjects import APPENDED, command_subject
 from brokers.activity_ingest import subscribe_activity_ingest
 from brokers.nats import connect_options, make_broker
-from brokers.subjects import APPENDED, command_subject
 from commands.dispatch import dispatch, error_reply
 from commands.envelope import EnvelopeRefused, EnvelopeVerifier
 from commands.handlers import COMMAND_HANDLERS
 from commands.messages import CommandReply
 from commands.store.mongo import MongoEventStore
-from ops.logging import correlation_id
-from ops.settings import MongoSettings, NatsSettings
 
 log = logging.getLogger("ledger.handlers")
 MAX_WORKERS = 64
