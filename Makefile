@@ -39,10 +39,10 @@ lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 bench: install
-	$(BIN)/python -m ops.bench.store_bench
-	$(BIN)/python -m ops.bench.auth_bench
-	$(BIN)/python -m ops.bench.e2e_bench
-	$(BIN)/python -m ops.bench.activity_bench
+	$(BIN)/python -m bench.store_bench
+	$(BIN)/python -m bench.auth_bench
+	$(BIN)/python -m bench.e2e_bench
+	$(BIN)/python -m bench.activity_bench
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

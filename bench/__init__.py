@@ -1,1 +1,1 @@
-"""Benchmarks, run by hand (`python -m ops.bench.<name>`); never part of the test suite."""
+"""Benchmarks, run by hand (`python -m bench.<name>`); never part of the test suite."""
