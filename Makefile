@@ -1,17 +1,19 @@
 # Two commands set up everything on a fresh machine: `make run` and `make test`.
-# uv is bootstrapped into .tools/ when it is not on PATH; dependencies come from requirements.lock (hashes pinned).
+# uv (pinned: UV_VERSION) is bootstrapped into .tools/ when it is not on PATH; dependencies come from
+# requirements.lock (hashes pinned).
 SHELL := /bin/bash
 PYTHON ?= python3
+UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck check lock bench clean
+.PHONY: install run test test-unit lint typecheck check lock bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet uv
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
 	$(UV) venv --quiet --allow-existing --python 3.11 $(VENV) || $(UV) venv --quiet --allow-existing $(VENV)
@@ -24,8 +26,11 @@ install: $(STAMP)
 run: install  ## the whole platform on embedded servers (Ctrl-C stops everything)
 	$(BIN)/reward-ledger run
 
-test: install  ## the full test suite; starts the servers it needs
+test: install  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
 	$(BIN)/pytest
+
+test-unit: install  ## tests/unit alone: one process, no servers, well under 30 s
+	$(BIN)/pytest tests/unit
 
 lint: install
 	$(BIN)/ruff check .
