@@ -3,11 +3,13 @@ that every command failed until the part was restarted."""
 
 from __future__ import annotations
 
-from brokers.nats import make_broker
+from base.nats_auth import HANDLERS
+from brokers.nats import connect_options, make_broker
 
 
-async def test_the_broker_reconnects_forever(server_env):
-    broker = make_broker(server_env["NATS_URL"])
+async def test_the_broker_reconnects_forever(server_env, nats_credentials):
+    nats = nats_credentials.settings_for(HANDLERS, server_env["NATS_URL"])
+    broker = make_broker(nats.url, **connect_options(nats))
     await broker.connect()
     try:
         options = broker.connection.options

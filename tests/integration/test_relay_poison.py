@@ -16,7 +16,8 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from prometheus_client import REGISTRY
 
-from brokers.nats import ensure_event_stream, make_broker
+from base.nats_auth import ADMIN, NatsCredentials
+from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mapper import commit_to_doc
@@ -43,11 +44,14 @@ async def inject(db: Any, store: MongoEventStore, type_name: str, data: dict[str
 
 
 @pytest.fixture
-async def broker(server_env: dict[str, str]) -> AsyncIterator[tuple[NatsBroker, Any]]:
-    broker = make_broker(server_env["NATS_URL"])
+async def broker(server_env: dict[str, str],
+                 nats_credentials: NatsCredentials) -> AsyncIterator[tuple[NatsBroker, Any]]:
+    # Admin: the relay's logic on a stream of its own, which the relay identity may not create (as in test_relay).
+    admin = nats_credentials.settings_for(ADMIN, server_env["NATS_URL"])
+    broker = make_broker(admin.url, **connect_options(admin))
     await broker.connect()
     nc = NatsClient()
-    await nc.connect(server_env["NATS_URL"])
+    await nc.connect(admin.url, **nats_credentials.connect_kwargs(ADMIN))
     js = nc.jetstream()
     with contextlib.suppress(Exception):
         await js.delete_stream("REWARDS_EVENTS")  # subjects may not overlap between streams
