@@ -18,6 +18,7 @@ from nats.js.api import StreamConfig
 
 from base.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsLogin
 from commands.store.mongo import MongoEventStore
+from tests.integration.known_users import register_users
 
 pytestmark = pytest.mark.integration
 STREAM = "REWARDS_EVENTS"
@@ -117,6 +118,7 @@ async def test_a_game_server_cannot_delete_or_rewrite_the_events_stream(servers,
 async def test_game_server_reports_activities_but_cannot_send_or_read_commands(platform) -> None:
     url = platform.env["NATS_URL"]
     store = MongoEventStore(platform.db)
+    await register_users(store, "u1")
     async with client(url, platform.nats_login(GAME_SERVER)) as (game, violations):
         activity = {"id": "perm-1", "userId": "u1", "kind": "login", "occurredAt": "2026-11-30T10:00:00Z"}
         reply = json.loads((await game.request("rewards.activity.login", json.dumps(activity).encode(), 5)).data)
