@@ -8,6 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
 
 .PHONY: install run test test-unit lint typecheck check lock bench clean
 
@@ -27,10 +28,10 @@ run: install  ## the whole platform on embedded servers (Ctrl-C stops everything
 	$(BIN)/reward-ledger run
 
 test: install  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install  ## tests/unit alone: one process, no servers, well under 30 s
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
