@@ -43,10 +43,13 @@ def store_is_stand_in() -> bool:
     if EXTERNAL_MONGO_URL is None:
         return True
     from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
 
     client: MongoClient[dict[str, Any]] = MongoClient(EXTERNAL_MONGO_URL, serverSelectionTimeoutMS=5000)
     try:
         info = client.admin.command("buildInfo")
+    except PyMongoError as exc:
+        raise pytest.UsageError(f"MONGO_URL={EXTERNAL_MONGO_URL} does not answer: {exc}") from exc
     finally:
         client.close()
     return str(info.get("process", "")).startswith("nx") or "gitVersion" not in info
