@@ -16,7 +16,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from base.nats_auth import ADMIN, IDENTITIES, NatsCredentials
-from ops.servers import Server, Servers, start_all
+from ops.servers import Server, Servers, start_all, start_nats, start_valkey
 
 EXTERNAL_MONGO_URL = os.environ.get("MONGO_URL") or None  # read once: tests set MONGO_URL for their own parts
 
@@ -63,12 +63,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xfail(strict=True, reason=f"stand-in differs: {mark.args[0]}"))
 
 
+def start_session_servers(data_dir: Path) -> Servers:
+    """Every server embedded (the store in memory), or NATS and Valkey beside the MongoDB that MONGO_URL names."""
+    if EXTERNAL_MONGO_URL is None:
+        return start_all(data_dir, memory_store=True, nats_admin=True)
+    nats = start_nats(data_dir / "nats", admin=True)
+    try:
+        redis = start_valkey(data_dir / "redis")
+    except BaseException:
+        nats.stop()
+        raise
+    return Servers(nats=nats, mongo=ExternalMongo(EXTERNAL_MONGO_URL), redis=redis)
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    running = start_all(tmp_path_factory.mktemp("servers"), memory_store=True, nats_admin=True)
-    if EXTERNAL_MONGO_URL is not None:
-        running.mongo.stop()
-        running.mongo = ExternalMongo(EXTERNAL_MONGO_URL)
+    running = start_session_servers(tmp_path_factory.mktemp("servers"))
     try:
         yield running
     finally:
