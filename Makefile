@@ -1,17 +1,20 @@
 # Two commands set up everything on a fresh machine: `make run` and `make test`.
-# uv is bootstrapped into .tools/ when it is not on PATH; dependencies come from requirements.lock (hashes pinned).
+# uv (pinned: UV_VERSION) is bootstrapped into .tools/ when it is not on PATH; dependencies come from
+# requirements.lock (hashes pinned).
 SHELL := /bin/bash
 PYTHON ?= python3
+UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck check lock bench clean
+.PHONY: install run test test-unit lint typecheck check lock bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet uv
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(STAMP): requirements.lock pyproject.toml | $(UV)
 	$(UV) venv --quiet --allow-existing --python 3.11 $(VENV) || $(UV) venv --quiet --allow-existing $(VENV)
@@ -24,8 +27,11 @@ install: $(STAMP)
 run: install  ## the whole platform on embedded servers (Ctrl-C stops everything)
 	$(BIN)/reward-ledger run
 
-test: install  ## the full test suite; starts the servers it needs
-	$(BIN)/pytest
+test: install  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: install  ## tests/unit alone: one process, no servers, well under 30 s
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,10 +45,10 @@ lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 bench: install
-	$(BIN)/python -m ops.bench.store_bench
-	$(BIN)/python -m ops.bench.auth_bench
-	$(BIN)/python -m ops.bench.e2e_bench
-	$(BIN)/python -m ops.bench.activity_bench
+	$(BIN)/python -m bench.store_bench
+	$(BIN)/python -m bench.auth_bench
+	$(BIN)/python -m bench.e2e_bench
+	$(BIN)/python -m bench.activity_bench
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache

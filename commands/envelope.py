@@ -8,7 +8,7 @@ that can publish on the bus (no NATS permissions in external mode, or a leaked c
 actor, nor reuse an envelope with another body or command, nor use one after its short lifetime.
 
 Why not a JWT: the claims here are few and fixed, and a raw signature over canonical JSON skips the JOSE header
-parsing (the identity check is on every command's path; see `ops/bench/e2e_bench.py` for its cost)."""
+parsing (the identity check is on every command's path; see `bench/e2e_bench.py` for its cost)."""
 
 from __future__ import annotations
 

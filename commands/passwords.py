@@ -1,5 +1,5 @@
 """Password hashing with argon2id. Parameters are OWASP's minimum recommended set (19 MiB, t=2, p=1): about 33 ms per
-hash on this 2-core machine (ops/bench/auth_bench.py), so one handler core serves ~30 logins or registrations a second,
+hash on this 2-core machine (bench/auth_bench.py), so one handler core serves ~30 logins or registrations a second,
 while each offline guess costs an attacker the same. Hashing runs in a worker thread so the event loop keeps serving
 other commands."""
 

@@ -1,7 +1,8 @@
 """A server outage is 503 + Retry-After, never 500, and the platform recovers by itself when the server is back:
 each server (NATS, Valkey, the store) is killed with SIGKILL under running parts, then restarted on its own port and
 data, as `reward-ledger run` does. A write acknowledged before the outage is readable after; a write answered 503
-during it is stored at most once. Servers of this module's own (a file-backed store, so data outlives a restart)."""
+during it is stored at most once. Servers and parts of this module's own (a file-backed store, so data outlives a
+restart), shared by its tests: each one ends with the platform whole again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,33 +17,47 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from commands.store.mongo import MongoEventStore
-from ops.servers import Server, Servers, free_port, start_all
-from tests.e2e.conftest import Spawn, wait_ready
+from ops.servers import Server, Servers, free_port, spawn_python, start_all, stop_process
+from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "outage-pass-9"
 
 
-@pytest.fixture
-def own_servers(tmp_path: Path) -> Iterator[Servers]:
-    servers = start_all(tmp_path / "servers")
+@pytest.fixture(scope="module")
+def own_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """One set for the module: each test restarts the server it killed (and `every_server_up` any left dead)."""
+    servers = start_all(tmp_path_factory.mktemp("outage-servers"))
     try:
         yield servers
     finally:
         servers.stop()
 
 
-@pytest.fixture
-def platform_url(own_servers: Servers, spawn: Spawn, tmp_path: Path) -> str:
-    env = {**os.environ, **own_servers.urls(), "DATA_DIR": str(tmp_path / "data"), "GATEWAY_PORT": str(free_port()),
+@pytest.fixture(scope="module")
+def platform_url(own_servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("outage-platform")
+    env = {**os.environ, **own_servers.urls(), "DATA_DIR": str(base / "data"), "GATEWAY_PORT": str(free_port()),
            "COMMAND_TIMEOUT": "2", "COOKIE_SECURE": "false", "LOGIN_MAX_FAILURES_ACCOUNT": "1000",
            "LOGIN_MAX_FAILURES_ADDRESS": "1000"}
     nats = own_servers.nats_credentials()
-    for part in ("handlers", "projectors", "relay", "gateway"):  # each part as its own identity on these servers
-        spawn([part], {**env, **nats.env_for(part)})
-    url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
-    wait_ready(url, timeout=60)
-    return url
+    parts = [spawn_python(["ops.cli", part], base / f"{part}.log", {**env, **nats.env_for(part)})
+             for part in ("handlers", "projectors", "relay", "gateway")]  # each part as its own identity
+    try:
+        url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+        wait_ready(url, timeout=60)
+        yield url
+    finally:
+        for part in parts:
+            stop_process(part, timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def every_server_up(own_servers: Servers) -> None:
+    """A test that failed before restarting its server does not take the next one down with it."""
+    for server in own_servers.all():
+        if not server.alive():
+            server.restart()
 
 
 def server_named(servers: Servers, name: str) -> Server:

@@ -2,8 +2,9 @@
 
 Tests run against whatever server the session started (the nx-27017 stand-in here, real MongoDB if pointed at one),
 so a stand-in that "says ok and stores something else" shows up here as a failing test, not as a wrong dashboard.
-An operation that the stand-in gets wrong is marked `xfail(strict=True, reason="stand-in differs: ...")`: the code
-must not use it. Each docstring names the MongoDB manual page (https://www.mongodb.com/docs/manual/...) it follows.
+An operation that the stand-in gets wrong is marked `stand_in_differs("...")`: `xfail(strict=True)` on the stand-in,
+an ordinary test on MongoDB (`MONGO_URL`, see tests/conftest.py); the code must not use it. Each docstring names
+the MongoDB manual page (https://www.mongodb.com/docs/manual/...) it follows.
 """
 
 from __future__ import annotations
@@ -359,8 +360,8 @@ async def test_aggregate_count(people: Coll) -> None:
     assert rows == [{"n": 2}]
 
 
-@pytest.mark.xfail(strict=True, reason="stand-in differs: $count over an empty input returns [{'n': 0}], "
-                   "MongoDB returns no document; code must treat a missing row as 0 and not rely on either")
+@pytest.mark.stand_in_differs("$count over an empty input returns [{'n': 0}], MongoDB returns no document; "
+                               "code must treat a missing row as 0 and not rely on either")
 async def test_aggregate_count_of_nothing_returns_no_document(people: Coll) -> None:
     """reference/operator/aggregation/count (Behavior): "If the input dataset is empty, $count doesn't return a
     result." So code must read a missing row as 0."""
@@ -404,9 +405,9 @@ async def test_pointer_document_switches_the_live_collection(mongo_db: Db) -> No
 
 # --- datetimes written by updates ----------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="stand-in differs: $set of a datetime on an existing document stores the "
-                                       "string '2026-11-25 10:00:00.123000' (find_one_and_update: always); read "
-                                       "models therefore keep times as ISO strings (domain.clock.iso)")
+@pytest.mark.stand_in_differs("$set of a datetime on an existing document stores the string "
+                               "'2026-11-25 10:00:00.123000' (find_one_and_update: always); read models therefore "
+                               "keep times as ISO strings (domain.clock.iso)")
 async def test_set_of_a_datetime_on_an_existing_document_keeps_a_datetime(mongo_db: Db) -> None:
     """reference/operator/update/set: "$set replaces the value of a field with the specified value"; a BSON date
     stays a date (reference/bson-types/#date)."""

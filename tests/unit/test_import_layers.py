@@ -17,6 +17,7 @@ ALLOWED: dict[str, set[str]] = {
     "brokers": {"base", "domain", "commands", "projections"},
     "gateway": {"base", "domain", "commands", "projections", "brokers"},
     "ops": {"base", "domain", "commands", "projections", "brokers", "gateway"},
+    "bench": {"base", "domain", "commands", "projections", "brokers", "gateway", "ops"},
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import stat
 import time
 from pathlib import Path
@@ -10,10 +9,6 @@ from pathlib import Path
 import pytest
 
 from gateway.auth.tokens import InvalidToken, TokenService, key_id, load_or_create_key
-
-
-def _kid_of_key_at(path: str) -> str:
-    return key_id(load_or_create_key(Path(path)).public_key())
 
 
 def service(tmp_path: Path, **kwargs) -> TokenService:
@@ -26,14 +21,6 @@ def test_the_key_is_created_once_private_and_then_reused(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert key_id(load_or_create_key(path).public_key()) == key_id(first.public_key())
-
-
-def test_processes_starting_at_once_agree_on_one_key(tmp_path):
-    path = str(tmp_path / "keys" / "jwt.pem")
-    with multiprocessing.get_context("spawn").Pool(6) as pool:
-        kids = pool.map(_kid_of_key_at, [path] * 12)
-    assert len(set(kids)) == 1
-    assert [p.name for p in Path(path).parent.iterdir()] == ["jwt.pem"]  # no temporary files left
 
 
 def test_a_non_ed25519_key_file_is_refused(tmp_path):

@@ -4,7 +4,7 @@ cost of the identity check every command pays (signing its envelope in the gatew
 in-process. The raw store ping rate, measured just before and after the bus round trips, is printed beside them:
 on a shared machine it shows how busy the machine was during the run.
 
-    python -m ops.bench.e2e_bench [--requests 400] [--concurrency 16] [--pings 2000]
+    python -m bench.e2e_bench [--requests 400] [--concurrency 16] [--pings 2000]
 
 Starts its own servers (file-backed store), two handler processes in one queue group and the gateway (uvicorn) as
 separate processes, like `reward-ledger run`. Bounded: about a minute.
@@ -150,7 +150,7 @@ def main() -> None:
         procs: list[subprocess.Popen[bytes]] = []
         try:
             for label, handler_module in (("Mongo stand-in store", ["ops.cli", "handlers"]),
-                                          ("store bypassed: in-memory", ["ops.bench.memory_handlers"])):
+                                          ("store bypassed: in-memory", ["bench.memory_handlers"])):
                 port = free_port()
                 env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
                        "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",

@@ -1,6 +1,6 @@
 """Auth throughput: argon2 alone, logins over HTTP, token verification in the gateway, and `GET /auth/me`.
 
-    python -m ops.bench.auth_bench [--seconds 6] [--concurrency 16]
+    python -m bench.auth_bench [--seconds 6] [--concurrency 16]
 
 Starts its own servers (ops.servers, in-memory store) and the parts as subprocesses - `reward-ledger gateway` on a
 free port (uvicorn), one handler replica, the users projector - so the load generator (this process, httpx) does not
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.e2e_bench import spawn
 from commands.passwords import HASHER
 from gateway.auth.tokens import TokenService, load_or_create_key
-from ops.bench.e2e_bench import spawn
 from ops.servers import free_port, running, stop_process, wait_http_ok
 
 PASSWORD = "bench-pass-42"

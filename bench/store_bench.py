@@ -1,7 +1,7 @@
 """Event-store throughput on the MongoDB stand-in, with MemoryEventStore beside it running the same workload, so
 one can see how much of each limit is the stand-in (the memory store costs only our own mapping and asyncio).
 
-    python -m ops.bench.store_bench [--memory] [--scale 1.0]
+    python -m bench.store_bench [--memory] [--scale 1.0]
 
 Starts its own servers under a temporary directory (file-backed store unless `--memory`) and stops them after.
 Each workload runs on a fresh database. Whole run: well under 90 s at scale 1 on a 2-core machine.

@@ -1,7 +1,7 @@
 """Activity facts and conditions: ingestion over NATS and over HTTP, folding into `user_facts`, evaluating a
 20-leaf rule, and previewing a rule over 100k users.
 
-    python -m ops.bench.activity_bench [--scale 1.0] [--memory] [--users 100000]
+    python -m bench.activity_bench [--scale 1.0] [--memory] [--users 100000]
 
 Starts its own servers (file-backed store unless `--memory`), two handler processes in one queue group, the
 user_facts projector and the gateway as separate processes, like `reward-ledger run`. The preview's 100k users are
@@ -29,14 +29,14 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from base.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
+from bench.e2e_bench import percentile, spawn
+from bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.activity import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
 from domain.user import User
-from ops.bench.e2e_bench import percentile, spawn
-from ops.bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
 from ops.servers import start_all, stop_process, wait_http_ok
 from projections.eligibility import partial_facts
 from projections.pointers import load_pointer

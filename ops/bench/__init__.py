@@ -1,1 +1,0 @@
-"""Benchmarks, run by hand (`python -m ops.bench.<name>`); never part of the test suite."""
