@@ -5,35 +5,14 @@ a read answer with its lag rather than fail or hang."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import httpx
 import pytest
 
-from commands.context import Actor, Caller
-from commands.dispatch import dispatch
-from commands.store.mongo import MongoEventStore
+from ops.bench.read_your_writes_bench import operator_headers
 from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct-horse-9"
-
-
-async def operator_headers(client: httpx.AsyncClient, mongo_db: object) -> dict[str, str]:
-    """Register over HTTP, become OPERATOR through a command straight to the store, log in over HTTP."""
-    email = f"ryw-{uuid.uuid4().hex[:8]}@example.com"
-    registered = await client.post("/auth/users", json={"email": email, "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    store = MongoEventStore(mongo_db)  # type: ignore[arg-type]
-    try:
-        reply = await dispatch("ChangeUserRoles", {"userId": registered.json()["id"], "roles": ["OPERATOR"]},
-                               Caller(uuid.uuid4().hex, Actor("test-fixture", frozenset({"ADMIN"}))), store)
-    finally:
-        await store.close()
-    assert reply.ok, reply.error
-    login = await client.post("/auth/login", json={"email": email, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['accessToken']}"}
 
 
 async def test_reads_see_writes_across_processes_and_a_stopped_projector_shows_as_lag(part_env, spawn, mongo_db):
