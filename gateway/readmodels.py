@@ -76,7 +76,7 @@ class ReadModels:
         self.db, self.wait_seconds, self.consistency_wait = db, wait_seconds, consistency_wait
         self.head = head or StoreHead(MongoEventStore(db).head)
         self.eventual = False
-        self._request_state: dict[str, Any] = {}
+        self._request_state: dict[str, Any] | None = None  # set by `for_request`: where the lag is noted
         self._watches: dict[str, PointerWatch] = {}
 
     def for_request(self, request_state: dict[str, Any], eventual: bool) -> ReadModels:
@@ -109,7 +109,7 @@ class ReadModels:
                                   headers={"Retry-After": "1"}, code="read-model-behind")
         if head is not None and ptr.position < head:
             ptr = await watch.reach(head, arrived + self.consistency_wait)
-            if ptr.position < head:
-                self._request_state[LAG_STATE_KEY] = max(head - ptr.position,
-                                                         self._request_state.get(LAG_STATE_KEY, 0))
+            if ptr.position < head and self._request_state is not None:
+                noted = self._request_state.get(LAG_STATE_KEY, 0)
+                self._request_state[LAG_STATE_KEY] = max(head - ptr.position, noted)
         return self.db[ptr.collection]
