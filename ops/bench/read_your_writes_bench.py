@@ -4,13 +4,14 @@ READ_CONSISTENCY_WAIT_SECONDS) against `?consistency=eventual` (no wait), on rea
 Two mixes, each at a few concurrencies: `write+read` (create an event, then read it back at once: the GET must wait
 for the events projector, and without the wait it may be a 404; an op is the pair, the latencies are the GET's)
 and `read-only` (list events while nothing is written: the known head is already folded, so the default should
-cost nothing). The raw store ping rate, measured just before each row, is printed beside it: on a shared machine it
-shows how busy the machine was.
+cost nothing). Within a row the two modes alternate op by op, so they share the machine's load: compare their
+latencies (ops/s is each mode's share of the row). The raw store ping rate, measured just before each row, is
+printed beside it: on a shared machine it shows how busy the machine was.
 
-    python -m ops.bench.read_your_writes_bench [--seconds 2] [--concurrency 1 8 32]
+    python -m ops.bench.read_your_writes_bench [--seconds 3] [--concurrency 1 8 32]
 
 Starts its own servers, one handler process, the projectors and the gateway, like `reward-ledger run`. Bounded:
-each row runs `--seconds` (about a minute in all with the defaults).
+each row runs `--seconds` (under a minute in all with the defaults).
 """
 
 from __future__ import annotations
@@ -88,20 +89,28 @@ async def list_only(client: httpx.AsyncClient, headers: dict[str, str], params: 
     row.record(started, await client.get("/events", headers=headers, params={"limit": "20", **params}))
 
 
-async def run_row(url: str, headers: dict[str, str], step: Step, params: dict[str, str], concurrency: int,
-                  seconds: float) -> tuple[Row, float]:
-    row = Row()
+MODES: dict[str, dict[str, str]] = {"read-your-writes": {}, "eventual": {"consistency": "eventual"}}
+
+
+async def run_row(url: str, headers: dict[str, str], step: Step, concurrency: int,
+                  seconds: float) -> tuple[dict[str, Row], float]:
+    """`concurrency` workers for `seconds`, each alternating the modes op by op (worker n starts with mode n % 2),
+    so both modes run under the same load: on a shared machine only such a comparison means anything."""
+    rows = {mode: Row() for mode in MODES}
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
         deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
+        async def worker(n: int) -> None:
+            modes = list(MODES.items())
             while time.perf_counter() < deadline:
-                await step(client, headers, params, row)
+                mode, params = modes[n % len(modes)]
+                await step(client, headers, params, rows[mode])
+                n += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return row, time.perf_counter() - started
+        await asyncio.gather(*(worker(n) for n in range(concurrency)))
+        return rows, time.perf_counter() - started
 
 
 async def bench(url: str, mongo_url: str, database: str, concurrencies: list[int], seconds: float) -> None:
@@ -114,20 +123,20 @@ async def bench(url: str, mongo_url: str, database: str, concurrencies: list[int
     print(f"{'mix':<11} {'consistency':<16} {'conc':>4} {'ops/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
           f"{'lagged':>6}  statuses  [store pings/s]")
     for mix, step in (("write+read", write_then_read), ("read-only", list_only)):
-        await run_row(url, headers, step, {}, 4, 0.5)  # warm-up
+        await run_row(url, headers, step, 4, 0.5)  # warm-up
         for concurrency in concurrencies:
-            for mode, params in (("read-your-writes", {}), ("eventual", {"consistency": "eventual"})):
-                pings = await store_ping_rate(mongo_url, 0.5)
-                row, elapsed = await run_row(url, headers, step, params, concurrency, seconds)
-                ms = [v * 1000 for v in row.reads]
-                print(f"{mix:<11} {mode:<16} {concurrency:>4} {len(ms) / elapsed:>7,.0f} {percentile(ms, 0.5):>7.1f} "
-                      f"{percentile(ms, 0.95):>7.1f} {percentile(ms, 0.99):>7.1f} {row.lagged:>6}  "
-                      f"{dict(row.statuses)}  [{pings:,.0f}]", flush=True)
+            pings = await store_ping_rate(mongo_url, 0.5)
+            rows, elapsed = await run_row(url, headers, step, concurrency, seconds)
+            for mode, row in rows.items():
+                ms = [v * 1000 for v in row.reads] or [0.0]
+                print(f"{mix:<11} {mode:<16} {concurrency:>4} {len(row.reads) / elapsed:>7,.0f} "
+                      f"{percentile(ms, 0.5):>7.1f} {percentile(ms, 0.95):>7.1f} {percentile(ms, 0.99):>7.1f} "
+                      f"{row.lagged:>6}  {dict(row.statuses)}  [{pings:,.0f}]", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=2.0, help="length of each row")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each row")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ryw-bench-") as tmp, contextlib.ExitStack() as running:
