@@ -63,7 +63,7 @@ def permissions(identity: str, stream: str) -> dict[str, Any]:
     inbox = f"{inbox_prefix(identity)}.>"
     nothing = {"deny": [">"]}
     table: dict[str, dict[str, Any]] = {
-        GATEWAY: {"publish": {"allow": [f"{COMMAND_PREFIX}.>"]}, "subscribe": {"allow": [inbox]}},
+        GATEWAY: {"publish": {"allow": [f"{COMMAND_PREFIX}.>"]}, "subscribe": {"allow": [APPENDED, inbox]}},
         HANDLERS: {"publish": {"allow": [APPENDED]}, "allow_responses": True,
                    "subscribe": {"allow": [f"{COMMAND_PREFIX}.>", f"{ACTIVITY_PREFIX}.>", inbox]}},
         RELAY: {"publish": {"allow": [f"{EVENT_PREFIX}.>", "$JS.API.INFO", f"$JS.API.STREAM.INFO.{stream}",

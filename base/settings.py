@@ -117,6 +117,10 @@ class GatewaySettings(_Settings):
     max_body_bytes: Count = _env("MAX_BODY_BYTES", "Larger request bodies are refused with 413.", default=64 * 1024)
     read_wait_seconds: Seconds = _env("READ_WAIT_SECONDS", "How long `?minPosition=` waits for read models before "
                                       "503.", default=5.0)
+    read_consistency_wait_seconds: Annotated[float, Field(ge=0)] = _env(
+        "READ_CONSISTENCY_WAIT_SECONDS", "How long a GET waits for its read models to fold every write acknowledged "
+        "before it (the newest store position the gateway knows of), then answers anyway with `Ledger-Lag`; "
+        "`?consistency=eventual` skips the wait, 0 = never waits.", default=1.0)
     idempotency_ttl: Count = _env("IDEMPOTENCY_TTL_SECONDS", "How long a first answer is replayed for its "
                                   "Idempotency-Key.", default=24 * 3600)
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = _env(

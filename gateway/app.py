@@ -36,6 +36,7 @@ from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fi
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
+from gateway.store_head import follow_appends, freshness_headers
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
                           EventController, EventRewardController, RewardController, ActivityController,
@@ -56,8 +57,9 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
         mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             mongo_settings.url, tz_aware=True, serverSelectionTimeoutMS=STORE_SELECTION_TIMEOUT_MS)
         db = mongo[mongo_settings.database]
-        app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout),
-                                         ReadModels(db, gateway.read_wait_seconds))
+        read_models = ReadModels(db, gateway.read_wait_seconds, gateway.read_consistency_wait_seconds)
+        await follow_appends(broker, read_models.head)
+        app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout), read_models)
         try:
             yield
         finally:
@@ -76,6 +78,7 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
                                      max_body_bytes=gateway.max_body_bytes,
                                      secret=fingerprint_secret(auth_settings.private_key_path))],
         exception_handlers={Exception: handle_exception},
+        before_send=[freshness_headers],
         openapi_config=openapi_config(),
         plugins=[PydanticPlugin(prefer_alias=True)],  # the document names fields as the wire does (camelCase)
         request_max_body_size=gateway.max_body_bytes,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Request
 from litestar.di import Provide
@@ -22,8 +22,21 @@ async def provide_bus(request: Request[Any, Any, Any]) -> CommandBus:
     return gateway_state(request).bus
 
 
-async def provide_read_models(request: Request[Any, Any, Any]) -> ReadModels:
-    return gateway_state(request).read_models
+Consistency = Literal["read-your-writes", "eventual"]
+
+
+async def provide_read_models(
+    request: Request[Any, Any, Any],
+    consistency: Annotated[Consistency, QueryParameter(
+        required=False,
+        description="`read-your-writes` (default): the answer reflects every write acknowledged before this request, "
+                    "whoever made it; the gateway waits up to about 1 s for that, then answers anyway with header "
+                    "`Ledger-Lag: <events>` (how many acknowledged events it may miss). `eventual`: answer at once "
+                    "from the read models as they are.")] = "read-your-writes",
+) -> ReadModels:
+    """The read models bound to this request: its consistency, and where its `Ledger-Lag` is noted."""
+    request_state = request.scope.setdefault("state", {})
+    return gateway_state(request).read_models.for_request(request_state, eventual=consistency == "eventual")
 
 
 async def provide_min_position(  # the parameter must not share the dependency's name (Litestar recurses)

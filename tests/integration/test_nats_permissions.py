@@ -17,6 +17,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import StreamConfig
 
 from base.nats_auth import ADMIN, GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsLogin
+from base.subjects import APPENDED
 from commands.store.mongo import MongoEventStore
 from tests.integration.known_users import register_users
 
@@ -145,3 +146,16 @@ async def test_an_identity_cannot_read_another_identitys_replies(platform) -> No
         await violations.wait('Subscription to "_INBOX.gateway.>"')
         await game.subscribe("_INBOX.>")
         await violations.wait('Subscription to "_INBOX.>"')
+
+
+async def test_the_gateway_hears_append_notifications_but_cannot_send_them(platform) -> None:
+    """It learns the store head from them (read-your-writes); a forged one would make every read wait its bound."""
+    async with client(platform.env["NATS_URL"], platform.nats_login(GATEWAY)) as (gateway, violations):
+        heard = await gateway.subscribe(APPENDED)
+        await gateway.flush()
+        registered = await platform.client.post("/auth/users", json=LOGIN)
+        assert registered.status_code == 201
+        assert int((await heard.next_msg(timeout=5)).data) >= int(registered.headers["Ledger-Position"])
+        await gateway.publish(APPENDED, b"999999999")
+        await violations.wait(f'Publish to "{APPENDED}"')
+    assert not [v for v in violations.seen if "subscription" in v], violations.seen
