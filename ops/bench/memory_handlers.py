@@ -12,7 +12,7 @@ from ops.parts import _until_signalled
 
 async def main() -> None:
     async with handlers() as service:
-        service.store = MemoryEventStore()  # type: ignore[assignment]
+        service.store = MemoryEventStore()
         await _until_signalled()
 
 
