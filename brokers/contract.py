@@ -43,7 +43,8 @@ def _never() -> EventStore:
 
 def document_broker(queue: str) -> NatsBroker:
     """A broker that is never connected, carrying every router of the platform (for the document only)."""
-    broker = NatsBroker()
+    broker = NatsBroker(description="The deployment's NATS (NATS_URL), with JetStream; every part and game server "
+                                    "connects as its own identity, allowed only its subjects (docs/threat-model.md).")
     broker.include_router(command_router(_never, EnvelopeVerifier([]), queue))
     broker.include_router(activity_router(_never, queue))
     broker.include_router(event_feed_router())
