@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 
 from commands.store.memory import MemoryEventStore
-from ops.parts import _until_signalled, handlers_running
+from ops.bootstrap import handlers
+from ops.parts import _until_signalled
 
 
 async def main() -> None:
-    async with handlers_running() as service:
-        service.store = MemoryEventStore()  # type: ignore[assignment]
+    async with handlers() as service:
+        service.store = MemoryEventStore()
         await _until_signalled()
 
 

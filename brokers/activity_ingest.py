@@ -1,10 +1,14 @@
-"""Activity facts from game servers over NATS: `rewards.activity.<kind>`, the same JSON as `POST /activities`
-(`kind` may be left out: the subject names it).
+"""Activity facts from game servers over NATS: a `NatsRouter` on `rewards.activity.`, the same JSON as
+`POST /activities` (`kind` may be left out: the subject names it).
 
 Subscribed by every handler process in its queue group, so replicas share the stream of reports. The report runs
 through the same dispatcher and handler as the HTTP route (`RecordActivity`); the command id derives from the
 activity id, so a game server re-publishing a report is stored once. Core NATS is at-most-once: a publisher that
-needs to know a report was stored uses request-reply, and the reply is the command's outcome."""
+needs to know a report was stored uses request-reply, and the reply is the command's outcome.
+
+The subscriber is typed (`ActivityReport`, so the AsyncAPI document shows the payload); a report it refuses - one
+that leaves `kind` to the subject, or is invalid - takes the untyped path, which fills in the kind or answers
+`invalid-input` with JSON pointers into the report."""
 
 from __future__ import annotations
 
@@ -15,19 +19,23 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from faststream.nats import NatsBroker
+from faststream.message import StreamMessage
+from faststream.middlewares import BaseMiddleware
+from faststream.nats import NatsRouter
 from faststream.nats.annotations import NatsMessage
+from pydantic import ValidationError
 
 from base.logging import correlation_id
 from base.subjects import ACTIVITY_PREFIX
+from brokers.command_router import MAX_WORKERS, StoreOf, dump
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch, error_reply
 from commands.messages import ACTIVITY_INGEST, SERVICE, CommandReply
 from commands.store.base import EventStore
+from domain.activity_log import ActivityReport
 from domain.errors import FieldError
 
 log = logging.getLogger("ledger.activity")
-MAX_WORKERS = 64
 #: The recorded actor of reports from game servers; who may publish them is the NATS permissions' business.
 NATS_ACTOR = "service:nats"
 
@@ -54,18 +62,39 @@ async def ingest(subject: str, body: bytes, headers: dict[str, str], store: Even
     return await dispatch("RecordActivity", {"activity": payload, "source": "nats"}, caller, store)
 
 
-def subscribe_activity_ingest(broker: NatsBroker, store_of: Callable[[], EventStore], queue: str) -> None:
-    """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed."""
+async def _ingest_logged(msg: StreamMessage[Any], store: EventStore) -> dict[str, Any]:
+    subject, headers = msg.raw_message.subject, dict(msg.headers or {})
+    token = correlation_id.set(headers.get("X-Correlation-Id") or None)
+    try:
+        reply = await ingest(subject, msg.body, headers, store)
+    finally:
+        correlation_id.reset(token)
+    if not reply.ok and reply.error is not None:
+        log.warning("activity refused on %s: %s %s", subject, reply.error.detail, reply.error.errors)
+    return dump(reply)
 
-    @broker.subscriber(f"{ACTIVITY_PREFIX}.*", queue=queue, max_workers=MAX_WORKERS)
-    async def ingest_activity(msg: NatsMessage) -> dict[str, Any]:
-        headers = dict(msg.headers or {})
-        token = correlation_id.set(headers.get("X-Correlation-Id") or None)
-        try:
-            reply = await ingest(msg.raw_message.subject, msg.body, headers, store_of())
-        finally:
-            correlation_id.reset(token)
-        if not reply.ok and reply.error is not None:
-            log.warning("activity refused on %s: %s %s", msg.raw_message.subject, reply.error.detail,
-                        reply.error.errors)
-        return reply.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+def activity_router(store_of: StoreOf, queue: str) -> NatsRouter:
+    """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed."""
+    router = NatsRouter(prefix=f"{ACTIVITY_PREFIX}.", middlewares=[_untyped_fallback(store_of)])
+
+    @router.subscriber("*", queue=queue, max_workers=MAX_WORKERS, title=f"{ACTIVITY_PREFIX}.{{kind}}")
+    async def ingest_activity(report: ActivityReport, msg: NatsMessage) -> dict[str, Any]:
+        """Activity facts from game servers (the body of POST /activities; `kind` may be left to the subject).
+        Authenticated by the NATS permissions; a request gets the CommandReply, a duplicate id is ok."""
+        return await _ingest_logged(msg, store_of())
+
+    return router
+
+
+def _untyped_fallback(store_of: StoreOf) -> type[BaseMiddleware]:
+    class UntypedFallback(BaseMiddleware):
+        """A report the typed subscriber refused still gets its typed reply (or is recorded, kind from subject)."""
+
+        async def consume_scope(self, call_next: Callable[..., Any], msg: StreamMessage[Any]) -> Any:
+            try:
+                return await call_next(msg)
+            except ValidationError:
+                return await _ingest_logged(msg, store_of())
+
+    return UntypedFallback

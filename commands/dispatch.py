@@ -2,7 +2,7 @@
 race), map errors.
 
 Kept free of NATS so it is tested directly and reused in-process (CLIs, tests). The caller arrives typed
-(`Caller`): over NATS from a verified envelope (brokers/command_service.py), in-process as the CLI constructs it;
+(`Caller`): over NATS from a verified envelope (brokers/command_router.py), in-process as the CLI constructs it;
 never from a plain header. A handler that raises something unexpected is logged once, with the command name and
 correlation id, and the caller gets a typed `unavailable` reply instead of waiting for a time-out."""
 

@@ -1,4 +1,5 @@
-"""The HTTP gateway: `create_app()` wires settings, clients, middleware, error handling and controllers."""
+"""The HTTP gateway: `create_app()` wires the settings and clients it is handed (ops/bootstrap.py builds them) with
+middleware, error handling and controllers; the lifespan connects and closes the clients."""
 
 from __future__ import annotations
 
@@ -10,13 +11,10 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.pydantic import PydanticPlugin
-from pymongo import AsyncMongoClient
-from redis.asyncio import Redis
 
-from base.nats_auth import GATEWAY, identity_settings
-from base.outages import STORE_SELECTION_TIMEOUT_MS
-from base.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
-from brokers.nats import connect_options, make_broker
+from base.settings import AuthSettings, GatewaySettings
+from commands.envelope import EnvelopeSigner
+from gateway.asyncapi import asyncapi_router
 from gateway.auth.middleware import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
@@ -35,7 +33,7 @@ from gateway.edge import Gateway
 from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
-from gateway.state import GatewayState
+from gateway.state import GatewayClients, GatewayState
 from gateway.store_head import follow_appends, freshness_headers
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
@@ -43,23 +41,20 @@ CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionContr
                           ConditionController]
 
 
-def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettings | None = None) -> Litestar:
-    gateway = gateway or GatewaySettings()
-    redis = Redis.from_url(RedisSettings().url)  # lazy: connects on first command
-    auth_settings = AuthSettings()
+def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: GatewayClients) -> Litestar:
+    """The app over clients built elsewhere (ops/bootstrap.py `gateway_app`); tests pass their own."""
+    redis = clients.redis
     auth = AuthServices.create(auth_settings, redis)  # reads (or creates) the signing key
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        nats, mongo_settings = nats_settings or identity_settings(GATEWAY), MongoSettings()
-        broker = make_broker(nats.url, **connect_options(nats))
+        broker, mongo = clients.broker, clients.mongo
         await broker.connect()
-        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            mongo_settings.url, tz_aware=True, serverSelectionTimeoutMS=STORE_SELECTION_TIMEOUT_MS)
-        db = mongo[mongo_settings.database]
-        read_models = ReadModels(db, gateway.read_wait_seconds, gateway.read_consistency_wait_seconds)
+        bus = CommandBus(broker, clients.command_timeout, EnvelopeSigner.from_settings(auth_settings))
+        read_models = ReadModels(mongo[clients.database], gateway.read_wait_seconds,
+                                 gateway.read_consistency_wait_seconds)
         await follow_appends(broker, read_models.head)
-        app.state.gateway = GatewayState(broker, mongo, redis, CommandBus(broker, nats.command_timeout), read_models)
+        app.state.gateway = GatewayState(broker, mongo, redis, bus, read_models)
         try:
             yield
         finally:
@@ -68,7 +63,7 @@ def create_app(gateway: GatewaySettings | None = None, nats_settings: NatsSettin
             await redis.aclose()
 
     return Gateway(
-        route_handlers=[*CONTROLLERS, swagger_assets_router()],
+        route_handlers=[*CONTROLLERS, swagger_assets_router(), asyncapi_router(clients.queue)],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),

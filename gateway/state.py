@@ -1,4 +1,5 @@
-"""Clients the gateway holds for its lifetime, created in the lifespan hook (never at import time)."""
+"""Clients the gateway holds for its lifetime: built by the composition root (ops/bootstrap.py, never at import
+time, none connects when built), connected and closed by the app's lifespan hook."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ from redis.asyncio import Redis
 
 from gateway.bus import CommandBus
 from gateway.readmodels import ReadModels
+
+
+@dataclass(frozen=True)
+class GatewayClients:
+    """What `create_app` is handed: the gateway's NATS broker (its own identity), the store's client and database,
+    Redis, and the handlers' queue group (named in the AsyncAPI document)."""
+
+    broker: NatsBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+    database: str
+    redis: Redis
+    command_timeout: float
+    queue: str
 
 
 @dataclass

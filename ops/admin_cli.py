@@ -2,8 +2,9 @@
 
 The CLI runs the `CreateAdmin` command through the same `dispatch` the handlers use (validation, password policy,
 argon2 hashing, the email claim, retries), but in this process and straight against the event store: it needs only
-the store (MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), so an operator can seed the first
-admin before any part runs, and no NATS subject exists through which anyone could create an ADMIN.
+the store (ops/bootstrap.py `in_process`: MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), so an
+operator can seed the first admin before any part runs, and no NATS subject exists through which anyone could
+create an ADMIN.
 An email that is already registered is promoted to ADMIN; its password is left as it was."""
 
 from __future__ import annotations
@@ -12,11 +13,7 @@ import getpass
 import json
 import sys
 import uuid
-from typing import Any
 
-from pymongo import AsyncMongoClient
-
-from base.settings import MongoSettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.identity import CLI_HANDLERS, CreateAdmin
@@ -32,18 +29,10 @@ def read_password(from_stdin: bool) -> str:
     return getpass.getpass("Password: ")
 
 
-async def create_admin_main(email: str, password_stdin: bool) -> int:
-    password = read_password(password_stdin)
-    settings = MongoSettings()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True)
-    store = MongoEventStore(client[settings.database])
-    try:
-        await store.ensure_indexes()
-        reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
-                               Caller(uuid.uuid4().hex, Actor(ACTOR)), store, CLI_HANDLERS)
-    finally:
-        await store.close()
-        await client.close()
+async def create_admin_main(store: MongoEventStore, email: str, password: str) -> int:
+    await store.ensure_indexes()
+    reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
+                           Caller(uuid.uuid4().hex, Actor(ACTOR)), store, CLI_HANDLERS)
     if not reply.ok or reply.result is None:
         error = reply.error
         detail = "; ".join([error.detail, *(f"{e['path']}: {e['message']}" for e in error.errors)]) if error else ""

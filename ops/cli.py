@@ -105,19 +105,32 @@ def _dispatch(args: argparse.Namespace) -> int:
             asyncio.run(_bounded(parts.run_relay()))
         case "projectors":
             asyncio.run(_bounded(parts.run_projectors(args.names)))
+        case "replay" | "admin" | "seed-demo":
+            return asyncio.run(_in_process(args))
+    return 0
+
+
+async def _in_process(args: argparse.Namespace) -> int:
+    """The CLIs that run on the store in this process, each handed it by the composition root."""
+    from ops.bootstrap import in_process
+
+    match args.command:
         case "replay":
             from ops.replay_cli import replay_main
 
-            return asyncio.run(replay_main(args.name, args.all))
+            async with in_process() as ctx:
+                return await replay_main(ctx.db, ctx.store, ctx.replay.drop_grace, args.name, args.all)
         case "admin":
-            from ops.admin_cli import create_admin_main
+            from ops.admin_cli import create_admin_main, read_password
 
-            return asyncio.run(create_admin_main(args.email, args.password_stdin))
-        case "seed-demo":
+            password = read_password(args.password_stdin)
+            async with in_process() as ctx:
+                return await create_admin_main(ctx.store, args.email, password)
+        case _:
             from ops.seed_demo import seed_demo_main
 
-            return asyncio.run(seed_demo_main(args.users, args.seed))
-    return 0
+            async with in_process(selection_timeout_ms=5000) as ctx:
+                return await seed_demo_main(ctx.store, args.users, args.seed)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,8 @@ from collections.abc import Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from base.settings import MongoSettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
@@ -240,15 +238,12 @@ async def seed(store: EventStore, users: int, seed_value: int) -> list[str]:
     return lines
 
 
-async def seed_demo_main(users: int, seed_value: int) -> int:
-    """Exit 0 with a summary; 1 if a command was refused; 2 if the store is unreachable (no traceback)."""
+async def seed_demo_main(store: MongoEventStore, users: int, seed_value: int) -> int:
+    """Exit 0 with a summary; 1 if a command was refused; 2 if the store is unreachable (no traceback). `store`
+    comes from ops/bootstrap.py `in_process`."""
     if users < 1:
         print("reward-ledger seed-demo: --users must be at least 1", file=sys.stderr)
         return 2
-    settings = MongoSettings()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.url, tz_aware=True,
-                                                                serverSelectionTimeoutMS=5000)
-    store = MongoEventStore(client[settings.database])
     try:
         await store.ensure_indexes()
         lines = await seed(store, users, seed_value)
@@ -259,8 +254,5 @@ async def seed_demo_main(users: int, seed_value: int) -> int:
         print(f"reward-ledger seed-demo: the event store is unreachable ({type(exc).__name__}); is `reward-ledger "
               "run` up, or MONGO_URL right?", file=sys.stderr)
         return 2
-    finally:
-        await store.close()
-        await client.close()
     print("\n".join(lines))
     return 0

@@ -20,7 +20,7 @@ import sysconfig
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -294,20 +294,31 @@ class Servers:
             server.stop()
 
 
-def start_all(data_dir: Path, memory_store: bool = False, nats_admin: bool = False) -> Servers:
-    """Start NATS, the store and Valkey under `data_dir`; on any failure stop those already started."""
-    started: list[Server] = []
+def start_servers(data_dir: Path, *, external: Mapping[str, str] | None = None, memory_store: bool = False,
+                  nats_admin: bool = False, nats_credentials: NatsCredentials | None = None,
+                  stream: str = "REWARDS_EVENTS") -> tuple[dict[str, str], list[Server]]:
+    """The URL of each server (NATS_URL, MONGO_URL, REDIS_URL): those in `external` as given, and the rest started
+    under `data_dir`, which are returned too. On any failure, those already started are stopped."""
+    starters: dict[str, Callable[[], Server]] = {
+        "NATS_URL": lambda: start_nats(data_dir / "nats", nats_credentials, stream, admin=nats_admin),
+        "MONGO_URL": lambda: start_mongo(data_dir / "mongo", memory=memory_store),
+        "REDIS_URL": lambda: start_valkey(data_dir / "redis")}
+    urls, started = dict(external or {}), []
     try:
-        nats = start_nats(data_dir / "nats", admin=nats_admin)
-        started.append(nats)
-        mongo = start_mongo(data_dir / "mongo", memory=memory_store)
-        started.append(mongo)
-        redis = start_valkey(data_dir / "redis")
-        started.append(redis)
+        for name, start in starters.items():
+            if name not in urls:
+                started.append(start())
+                urls[name] = started[-1].url
     except BaseException:
         for server in started:
             server.stop()
         raise
+    return urls, started
+
+
+def start_all(data_dir: Path, memory_store: bool = False, nats_admin: bool = False) -> Servers:
+    """Start NATS, the store and Valkey under `data_dir`; on any failure stop those already started."""
+    _, (nats, mongo, redis) = start_servers(data_dir, memory_store=memory_store, nats_admin=nats_admin)
     return Servers(nats=nats, mongo=mongo, redis=redis)
 
 

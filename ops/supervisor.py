@@ -20,7 +20,7 @@ from typing import IO
 
 from base.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
 from base.settings import GatewaySettings, data_dir, run_file
-from ops.servers import Server, ServerStartError, free_port, spawn_python, start_mongo, start_nats, start_valkey
+from ops.servers import Server, ServerStartError, free_port, spawn_python, start_servers
 from ops.servers import stop_process as stop_child
 
 log = logging.getLogger("ledger.run")
@@ -28,6 +28,8 @@ log = logging.getLogger("ledger.run")
 PARTS = [("handlers-1", ["handlers"]), ("handlers-2", ["handlers"]), ("projectors", ["projectors"]),
          ("relay", ["relay"]), ("gateway", ["gateway"])]
 MAX_BACKOFF = 10.0
+#: A server named by one of these is external (used as it is); the others are embedded, started and watched.
+SERVER_URLS = ("NATS_URL", "MONGO_URL", "REDIS_URL")
 
 
 @dataclass
@@ -44,23 +46,6 @@ class Part:
     def start(self) -> None:
         self.process = spawn_python(["ops.cli", *self.argv], self.log_path, self.env)
         self.started_at = time.monotonic()
-
-
-def _servers(base: Path, nats_credentials: NatsCredentials | None = None) -> tuple[dict[str, str], list[Server]]:
-    """URLs of the servers to use: those named in the environment, and embedded ones for the rest."""
-    urls: dict[str, str] = {}
-    started: list[Server] = []
-    starters = {"NATS_URL": lambda: start_nats(base / "nats", nats_credentials, event_stream_name()),
-                "MONGO_URL": lambda: start_mongo(base / "mongo"),
-                "REDIS_URL": lambda: start_valkey(base / "redis")}
-    for name, start in starters.items():
-        if os.environ.get(name):
-            urls[name] = os.environ[name]
-            continue
-        server = start()
-        started.append(server)
-        urls[name] = server.url
-    return urls, started
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -159,7 +144,9 @@ def _run_locked(base: Path) -> int:
     # Embedded NATS: every part's password, created once and kept (0600); each part is handed only its own.
     nats_credentials = None if os.environ.get("NATS_URL") else NatsCredentials.load_or_create(base / CREDENTIALS_FILE)
     try:
-        urls, started = _servers(base / "servers", nats_credentials)
+        external = {name: os.environ[name] for name in SERVER_URLS if os.environ.get(name)}
+        urls, started = start_servers(base / "servers", external=external, nats_credentials=nats_credentials,
+                                      stream=event_stream_name())
     except ServerStartError as exc:
         print(f"reward-ledger run: {exc}", file=sys.stderr)
         return 1

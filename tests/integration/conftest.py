@@ -19,8 +19,7 @@ from base.settings import GatewaySettings
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
-from gateway.app import create_app
-from ops.parts import catch_up_running, handlers_running
+from ops.bootstrap import catch_up, gateway_app, handlers
 
 
 @dataclass
@@ -42,16 +41,16 @@ async def platform(server_env: dict[str, str], mongo_db: Any, nats_credentials: 
                    monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Platform]:
     monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
     url = server_env["NATS_URL"]
-    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, url))
+    app = gateway_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, url))
     ready, stop = asyncio.Event(), asyncio.Event()
 
     async def hold() -> None:
         # One task enters and exits every context: anyio cancel scopes (the app lifespan) must not change task,
         # and litestar's own test clients run the app in a portal thread, which would block this loop while the
         # gateway waits for a handler that lives on it.
-        async with (handlers_running(nats_credentials.settings_for(HANDLERS, url)),
-                    catch_up_running(nats=nats_credentials.settings_for(PROJECTORS, url)),
-                    catch_up_running([], relay=True, nats=nats_credentials.settings_for(RELAY, url)),
+        async with (handlers(nats_credentials.settings_for(HANDLERS, url)),
+                    catch_up(nats=nats_credentials.settings_for(PROJECTORS, url)),
+                    catch_up([], relay=True, nats=nats_credentials.settings_for(RELAY, url)),
                     app.lifespan()):
             ready.set()
             await stop.wait()

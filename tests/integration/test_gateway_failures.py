@@ -7,7 +7,7 @@ import pytest
 
 from base.nats_auth import GATEWAY
 from base.settings import GatewaySettings
-from gateway.app import create_app
+from ops.bootstrap import gateway_app
 from ops.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ async def _client(app) -> httpx.AsyncClient:
 async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypatch, nats_credentials):
     monkeypatch.setenv("HANDLER_QUEUE", "nobody-listens")
     monkeypatch.setenv("COMMAND_TIMEOUT", "0.5")
-    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
+    app = gateway_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
     async with app.lifespan(), await _client(app) as client:
         response = await client.post("/auth/users", json={"email": "a@example.com", "password": "correct-horse-9"})
     assert response.status_code == 503
@@ -30,7 +30,7 @@ async def test_command_without_any_handler_is_a_503_problem(server_env, monkeypa
 
 async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch, nats_credentials):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    app = create_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
+    app = gateway_app(GatewaySettings(), nats_credentials.settings_for(GATEWAY, server_env["NATS_URL"]))
     async with app.lifespan(), await _client(app) as client:
         response = await client.get("/health/ready")
         live = await client.get("/health/live")

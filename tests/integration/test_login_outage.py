@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
-from base.nats_auth import GATEWAY, HANDLERS
-from base.settings import GatewaySettings
-from gateway.app import create_app
-from ops.parts import handlers_running
+from base.nats_auth import GATEWAY, HANDLERS, NatsCredentials
+from base.settings import GatewaySettings, NatsSettings
+from ops.bootstrap import gateway_app, handlers
 from ops.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -27,17 +26,17 @@ def client_of(app: Any, address: str = ADDRESS) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
 
 
-@pytest.fixture
-def logins(server_env: dict[str, str], nats_credentials: Any) -> dict[str, Any]:
-    """The gateway's and the handlers' NATS identities on the session's server."""
-    return {who: nats_credentials.settings_for(who, server_env["NATS_URL"]) for who in (GATEWAY, HANDLERS)}
-
-
 @asynccontextmanager
-async def gateway_client(nats: Any, address: str = ADDRESS) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(GatewaySettings(), nats)
+async def gateway_client(nats: NatsSettings, address: str = ADDRESS) -> AsyncIterator[httpx.AsyncClient]:
+    app = gateway_app(GatewaySettings(), nats)
     async with app.lifespan(), client_of(app, address) as client:
         yield client
+
+
+@pytest.fixture
+def login(server_env: dict[str, str], nats_credentials: NatsCredentials) -> Callable[[str], NatsSettings]:
+    """The NATS settings of one identity on the session's server."""
+    return lambda identity: nats_credentials.settings_for(identity, server_env["NATS_URL"])
 
 
 def assert_unavailable(response: httpx.Response) -> None:
@@ -46,33 +45,32 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert int(response.headers["retry-after"]) >= 1
 
 
-async def test_logins_and_registrations_while_no_handler_answers_do_not_count(server_env, mongo_db, monkeypatch,
-                                                                               logins):
+async def test_logins_and_registrations_while_no_handler_answers_do_not_count(login, mongo_db, monkeypatch):
     monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("COMMAND_TIMEOUT", "0.5")
     body = {"email": f"user-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
-    async with gateway_client(logins[GATEWAY]) as client:
-        async with handlers_running(logins[HANDLERS]):
+    async with gateway_client(login(GATEWAY)) as client:
+        async with handlers(login(HANDLERS)):
             assert (await client.post("/auth/users", json=body)).status_code == 201
         for _ in range(6):
             assert_unavailable(await client.post("/auth/login", json=body))
         other = {"email": f"other-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
         for _ in range(11):
             assert_unavailable(await client.post("/auth/users", json=other))
-        async with handlers_running(logins[HANDLERS]):
+        async with handlers(login(HANDLERS)):
             assert (await client.post("/auth/login", json=body)).status_code == 200
             assert (await client.post("/auth/users", json=other)).status_code == 201
 
 
-async def test_logins_after_the_gateway_lost_nats_are_503_and_do_not_count(server_env, mongo_db, monkeypatch, logins):
+async def test_logins_after_the_gateway_lost_nats_are_503_and_do_not_count(login, mongo_db, monkeypatch):
     """Once nats-py gives up reconnecting, requests raise ConnectionClosedError: it was a 500 and counted as a
     failure (500 500 500 500 500 429)."""
     monkeypatch.setenv("HANDLER_QUEUE", f"q{uuid.uuid4().hex[:8]}")
     body = {"email": f"user-{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD}
-    async with handlers_running(logins[HANDLERS]):
-        async with gateway_client(logins[GATEWAY]) as client:
+    async with handlers(login(HANDLERS)):
+        async with gateway_client(login(GATEWAY)) as client:
             assert (await client.post("/auth/users", json=body)).status_code == 201
-        app, answers = create_app(GatewaySettings(), logins[GATEWAY]), []
+        app, answers = gateway_app(GatewaySettings(), login(GATEWAY)), []
         with contextlib.suppress(Exception):  # its shutdown fails too: it drains the closed connection
             async with app.lifespan(), client_of(app) as client:
                 await app.state.gateway.broker.connection.close()
@@ -81,13 +79,13 @@ async def test_logins_after_the_gateway_lost_nats_are_503_and_do_not_count(serve
         for answer in answers:
             assert_unavailable(answer)
         # a gateway that reaches NATS, same Redis and client address
-        async with gateway_client(logins[GATEWAY]) as client:
+        async with gateway_client(login(GATEWAY)) as client:
             assert (await client.post("/auth/login", json=body)).status_code == 200
 
 
-async def test_logins_and_registrations_while_redis_is_down_are_503(server_env, mongo_db, monkeypatch, logins):
+async def test_logins_and_registrations_while_redis_is_down_are_503(login, mongo_db, monkeypatch):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     body = {"email": "nobody@example.com", "password": PASSWORD}
-    async with gateway_client(logins[GATEWAY]) as client:
+    async with gateway_client(login(GATEWAY)) as client:
         assert_unavailable(await client.post("/auth/login", json=body))
         assert_unavailable(await client.post("/auth/users", json=body))

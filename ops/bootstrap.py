@@ -1,0 +1,172 @@
+"""The composition root: one function per process kind reads the settings, builds the clients, the store and the
+broker once, and hands them to the parts as parameters. Nothing else constructs a client or reads settings for
+one; tests call the same functions with their own settings (as cosmicpython's `bootstrap`).
+
+- `handlers()`: the command and activity routers on one broker, the store nudging readers after every append;
+- `catch_up(names, relay=...)`: projection runners and/or the relay, woken by that nudge;
+- `gateway_app()`: the Litestar app over its clients;
+- `in_process()`: the store alone, for the CLIs (admin, replay, seed-demo) that run commands in their own process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.nats import NatsBroker
+from litestar import Litestar
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from redis.asyncio import Redis
+
+from base.nats_auth import GATEWAY, HANDLERS, PROJECTORS, RELAY, identity_settings
+from base.outages import STORE_SELECTION_TIMEOUT_MS
+from base.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings, ReplaySettings
+from base.subjects import APPENDED
+from brokers.activity_ingest import activity_router
+from brokers.command_router import command_router
+from brokers.event_feed import event_feed_router
+from brokers.nats import connect_options, ensure_event_stream, make_broker
+from brokers.relay import Relay
+from commands.envelope import EnvelopeVerifier
+from commands.store.base import EventStore
+from commands.store.mongo import MongoEventStore
+from gateway.app import create_app
+from gateway.state import GatewayClients
+from projections.registry import all_projections
+from projections.runner import ProjectionRunner
+
+log = logging.getLogger("ledger.bootstrap")
+MongoClient = AsyncMongoClient[dict[str, Any]]
+
+
+def mongo_client(settings: MongoSettings, **options: Any) -> MongoClient:
+    """The one place a store client is made (it connects on first use)."""
+    return AsyncMongoClient(settings.url, tz_aware=True, **options)
+
+
+def nats_broker(nats: NatsSettings) -> NatsBroker:
+    """A broker connecting as `nats`' identity (it connects when started)."""
+    return make_broker(nats.url, **connect_options(nats))
+
+
+@dataclass
+class HandlerProcess:
+    """A handler replica's clients. `store` may be swapped (the in-memory benchmark): subscribers ask for it."""
+
+    broker: NatsBroker
+    client: MongoClient
+    store: EventStore = field(init=False)
+
+    def nudge(self, position: int) -> None:
+        """Tell projectors and the relay there is something new (core NATS, fire and forget)."""
+        asyncio.get_running_loop().create_task(self._publish_nudge(position))
+
+    async def _publish_nudge(self, position: int) -> None:
+        try:
+            await self.broker.publish(str(position).encode(), APPENDED)
+        except Exception:  # a lost nudge only delays readers until their next poll
+            log.debug("nudge not sent", exc_info=True)
+
+
+@contextlib.asynccontextmanager
+async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None = None,
+                   verifier: EnvelopeVerifier | None = None) -> AsyncIterator[HandlerProcess]:
+    """Command handlers, connected as `nats` (default: the `handlers` identity); `verifier` defaults to the
+    platform key's public half."""
+    nats, mongo = nats or identity_settings(HANDLERS), mongo or MongoSettings()
+    process = HandlerProcess(nats_broker(nats), mongo_client(mongo))
+    process.store = MongoEventStore(process.client[mongo.database], on_appended=process.nudge)
+    verifier = verifier or EnvelopeVerifier.from_settings(AuthSettings())
+    process.broker.include_router(command_router(lambda: process.store, verifier, nats.queue))
+    process.broker.include_router(activity_router(lambda: process.store, nats.queue))
+    try:
+        await process.store.ensure_indexes()
+        await process.broker.start()
+        yield process
+    finally:
+        await process.broker.stop()
+        await process.store.close()
+        await process.client.close()
+
+
+@contextlib.asynccontextmanager
+async def catch_up(projections: list[str] | None = None, relay: bool = False,
+                   nats: NatsSettings | None = None) -> AsyncIterator[None]:
+    """Projection runners (all, or the named ones; [] for none) and optionally the relay, each woken by the
+    APPENDED nudge and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else
+    `projectors`)."""
+    nats, mongo = nats or identity_settings(RELAY if relay else PROJECTORS), MongoSettings()
+    client = mongo_client(mongo)
+    db = client[mongo.database]
+    store = MongoEventStore(db)
+    broker = nats_broker(nats)
+    chosen = [p for n, p in all_projections().items() if projections is None or n in projections]
+    workers: list[Any] = [ProjectionRunner(db, store, p) for p in chosen]
+    if relay:
+        broker.include_router(event_feed_router())
+        workers.append(Relay(db, store, broker, nats.stream))
+    wakes = [asyncio.Event() for _ in workers]
+
+    @broker.subscriber(APPENDED, include_in_schema=False)
+    async def nudged() -> None:
+        for wake in wakes:
+            wake.set()
+
+    await broker.start()
+    if relay:
+        await ensure_event_stream(broker, nats.stream)
+    tasks = [asyncio.create_task(w.run_forever(e)) for w, e in zip(workers, wakes, strict=True)]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            # On Python 3.11 an `asyncio.wait_for` inside a library (nats-py's publish) can swallow a cancel that
+            # lands as its inner call completes; the worker then loops on: cancel again until it has ended.
+            while not task.done():
+                await asyncio.wait([task], timeout=1.0)
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await broker.stop()
+        await client.close()
+
+
+def gateway_app(gateway: GatewaySettings | None = None, nats: NatsSettings | None = None) -> Litestar:
+    """The HTTP gateway over its clients, connected as `nats` (default: the `gateway` identity)."""
+    gateway, nats, mongo = gateway or GatewaySettings(), nats or identity_settings(GATEWAY), MongoSettings()
+    clients = GatewayClients(
+        broker=nats_broker(nats), mongo=mongo_client(mongo, serverSelectionTimeoutMS=STORE_SELECTION_TIMEOUT_MS),
+        database=mongo.database, redis=Redis.from_url(RedisSettings().url), command_timeout=nats.command_timeout,
+        queue=nats.queue)
+    return create_app(gateway, AuthSettings(), clients)
+
+
+@dataclass(frozen=True)
+class InProcess:
+    """What a CLI that works on the store in its own process gets."""
+
+    db: AsyncDatabase[dict[str, Any]]
+    store: MongoEventStore
+    replay: ReplaySettings
+
+
+@contextlib.asynccontextmanager
+async def in_process(selection_timeout_ms: int | None = None) -> AsyncIterator[InProcess]:
+    """The store (MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), closed on the way out."""
+    settings = MongoSettings()
+    options = {"serverSelectionTimeoutMS": selection_timeout_ms} if selection_timeout_ms else {}
+    client = mongo_client(settings, **options)
+    db = client[settings.database]
+    store = MongoEventStore(db)
+    try:
+        yield InProcess(db, store, ReplaySettings())
+    finally:
+        await store.close()
+        await client.close()

@@ -1,0 +1,52 @@
+"""The gateway serves FastStream's own AsyncAPI document of the routers the handlers and relay run: every command
+subject, the activity subject and every event subject, each with its payload schema, and the envelope header."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from base.subjects import activity_subject, command_subject, event_subject
+from commands.envelope import HEADER
+from commands.handlers import COMMAND_HANDLERS
+from domain.events import EVENT_TYPES
+
+pytestmark = pytest.mark.integration
+
+
+def _payload(doc: dict[str, Any], address: str) -> dict[str, Any]:
+    """The resolved payload schema of the one message on the channel at `address`."""
+    channel = next(c for c in doc["channels"].values() if c["address"] == address)
+    (message_ref,) = channel["messages"].values()
+    message = doc["components"]["messages"][_name(message_ref["$ref"])]
+    return message | {"payload": doc["components"]["schemas"][_name(message["payload"]["$ref"])]}
+
+
+def _name(ref: str) -> str:
+    """The component a `#/components/<kind>/<name>` reference names (a URI fragment: percent-encoded)."""
+    return unquote(ref.rsplit("/", 1)[-1])
+
+
+async def test_the_served_asyncapi_document_lists_every_subject_with_its_payload(platform) -> None:
+    response = await platform.client.get("/docs/asyncapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["asyncapi"].startswith("3.")
+    for command in COMMAND_HANDLERS:
+        message = _payload(doc, command_subject(command.name()))
+        assert set(message["payload"].get("properties", {})) == {f.alias or n for n, f in command.model_fields.items()}
+        assert HEADER in message["headers"]["required"]
+    assert "userId" in _payload(doc, activity_subject("*"))["payload"]["properties"]
+    registered = _payload(doc, event_subject("User", "UserRegistered"))["payload"]
+    assert {"eventId", "position", "data"} <= set(registered["properties"])
+    events = {event_subject(c.AGGREGATE, n) for n, c in EVENT_TYPES.items() if c.AGGREGATE and not n.startswith("_")}
+    assert events <= {c["address"] for c in doc["channels"].values()}
+    assert "CommandReply" in doc["components"]["schemas"]
+
+
+async def test_the_asyncapi_viewer_page_embeds_the_document(platform) -> None:
+    response = await platform.client.get("/docs/asyncapi")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "rewards.cmd.RegisterUser" in response.text
