@@ -108,13 +108,15 @@ class MongoEventStore:
                 stored = len(docs)
             except BulkWriteError as exc:
                 stored = int(exc.details.get("nInserted", 0))
+            if stored:
+                self._tail = docs[stored - 1]["last"]
+                # Before the callers wake: the append notification is scheduled ahead of their replies, so another
+                # gateway hears of the write before the writer's client can ask it to read it.
+                if self._on_appended:
+                    self._on_appended(self._tail)
             for p, doc in zip(pending[:stored], docs[:stored], strict=True):
                 self._known_end(doc["stream"], doc["version"] + len(doc["events"]) - 1)
                 self._done(p, result_of(doc, duplicate=False))
-            if stored:
-                self._tail = docs[stored - 1]["last"]
-                if self._on_appended:
-                    self._on_appended(self._tail)
             if stored == len(docs):
                 return
             refused, doc = pending[stored], docs[stored]
