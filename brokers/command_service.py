@@ -41,8 +41,8 @@ class HandlerService:
         self.client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.url, tz_aware=True)
         self.store = MongoEventStore(self.client[mongo.database], on_appended=self._nudge)
         for cls in COMMAND_HANDLERS:
-            self.broker.subscriber(command_subject(cls.name()), queue=nats.queue,
-                                   max_workers=MAX_WORKERS)(self._handler(cls.name()))
+            self.broker.subscriber(command_subject(cls.subject_name()), queue=nats.queue,
+                                   max_workers=MAX_WORKERS)(self._handler(cls.subject_name()))
         subscribe_activity_ingest(self.broker, lambda: self.store, nats.queue)
 
     def _nudge(self, position: int) -> None:

@@ -36,7 +36,7 @@ _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class CreateEvent(Command):
-    """`title` is the body's `name` (a field called `name` would hide `Command.name()`, the subject)."""
+    """`title` is the body's `name` (a field called `name` would hide `Command.subject_name()`, the subject)."""
 
     title: EventName = Field(alias="name")
     description: Description = ""

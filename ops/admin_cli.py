@@ -39,7 +39,7 @@ async def create_admin_main(email: str, password_stdin: bool) -> int:
     store = MongoEventStore(client[settings.database])
     try:
         await store.ensure_indexes()
-        reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
+        reply = await dispatch(CreateAdmin.subject_name(), {"email": email, "password": password},
                                Caller(uuid.uuid4().hex, Actor(ACTOR)), store, CLI_HANDLERS)
     finally:
         await store.close()

@@ -38,8 +38,8 @@ ENVELOPE_DOC = ("The gateway's signed command envelope (commands/envelope.py): b
 def build() -> dict[str, Any]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for command in sorted(COMMAND_HANDLERS, key=lambda c: c.name()):
-        name = command.name()
+    for command in sorted(COMMAND_HANDLERS, key=lambda c: c.subject_name()):
+        name = command.subject_name()
         channels[f"cmd{name}"] = {
             "address": command_subject(name),
             "messages": {name: {"payload": command.model_json_schema(by_alias=True),

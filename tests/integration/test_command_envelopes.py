@@ -63,7 +63,7 @@ async def test_the_handler_checks_roles_even_if_the_gateway_guard_were_bypassed(
     signer = EnvelopeSigner.from_settings()
     body, headers = signed(signer, "CreateEvent", EVENT, Actor(user.id, frozenset({"USER"})))
     reply = await raw_command(platform, "CreateEvent", body, headers)
-    assert refused(reply, "forbidden") and reply["error"]["status"] == 403
+    assert refused(reply, "forbidden") and "status" not in reply["error"]
     body, headers = signed(signer, "CreateEvent", EVENT, Actor())
     assert refused(await raw_command(platform, "CreateEvent", body, headers))
     operator = await auth.user("OPERATOR")

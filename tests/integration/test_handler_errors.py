@@ -33,7 +33,7 @@ async def test_a_crashing_handler_is_logged_once_and_answered(platform, monkeypa
     envelope = EnvelopeSigner.from_settings().sign("Ping", b"{}", "crash-cmd-1", Actor(), "corr-crash-1")
     with caplog.at_level(logging.ERROR):
         reply = await raw_command(platform, "Ping", b"{}", {HEADER: envelope})
-    assert reply["ok"] is False and (reply["error"]["code"], reply["error"]["status"]) == ("unavailable", 503)
+    assert reply["ok"] is False and reply["error"]["code"] == "unavailable"
     assert "corr-crash-1" in reply["error"]["detail"] and "disk on fire" not in reply["error"]["detail"]
     [record] = failures(caplog, "corr-crash-1")
     assert "Ping" in record.getMessage() and record.exc_info is not None

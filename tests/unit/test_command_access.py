@@ -29,17 +29,17 @@ EXPECTED = {
 
 
 def test_every_command_declares_the_roles_of_the_route_that_sends_it() -> None:
-    assert {c.name() for c in COMMAND_HANDLERS} == set(EXPECTED)
+    assert {c.subject_name() for c in COMMAND_HANDLERS} == set(EXPECTED)
     for command in COMMAND_HANDLERS:
-        access, roles = command.ACCESS, EXPECTED[command.name()]
-        assert access.public == (roles is PUBLIC), command.name()
-        assert roles is PUBLIC or access.roles == roles, command.name()
+        access, roles = command.ACCESS, EXPECTED[command.subject_name()]
+        assert access.public == (roles is PUBLIC), command.subject_name()
+        assert roles is PUBLIC or access.roles == roles, command.subject_name()
 
 
 def test_only_activities_come_from_game_servers_and_admins_only_from_the_cli() -> None:
     for command in COMMAND_HANDLERS:
-        expected = {GATEWAY, IN_PROCESS} | ({ACTIVITY_INGEST} if command.name() == "RecordActivity" else set())
-        assert command.ACCESS.callers == expected, command.name()
+        expected = {GATEWAY, IN_PROCESS} | ({ACTIVITY_INGEST} if command.subject_name() == "RecordActivity" else set())
+        assert command.ACCESS.callers == expected, command.subject_name()
     assert [c.ACCESS.callers for c in CLI_HANDLERS] == [{IN_PROCESS}]
 
 

@@ -13,6 +13,7 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.messages import CommandReply
 from commands.store import MemoryEventStore
+from gateway.problems import status_for
 
 START, END = "2026-12-01T00:00:00Z", "2026-12-08T00:00:00Z"
 RULE = {"all": [{"login_days": {"min": 3}}, {"any": [{"invites": {"min": 2}}, {"checkins": {"min": 1}}]}]}
@@ -36,7 +37,7 @@ async def refused(store: MemoryEventStore, name: str, payload: dict[str, Any]) -
     reply = await send(store, name, payload)
     assert not reply.ok and reply.error is not None
     assert await store.head() == head, "a refused command must store nothing"
-    return reply.error.status, [e["path"] for e in reply.error.errors]
+    return status_for(reply.error.code), [e["path"] for e in reply.error.errors]
 
 
 async def new_event(store: MemoryEventStore, **fields: Any) -> dict[str, Any]:
