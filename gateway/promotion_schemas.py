@@ -1,5 +1,5 @@
 """Bodies of the events, rewards, activities and condition-preview routes. Field types are the domain's own
-(`EventName`, `Points`, ...), so the gateway refuses exactly what the handlers would, before any message is sent;
+(`PromotionName`, `Points`, ...), so the gateway refuses exactly what the handlers would, before any message is sent;
 rules across fields or over rules (periods, per-type reward fields, the condition language) stay in the domain.
 
 Update bodies use placeholder defaults, never `None`, for fields that must not be null: an explicit `null` is then
@@ -14,8 +14,8 @@ from typing import Any, Final, cast
 
 from pydantic import ConfigDict, Field
 
-from domain.promotion import Description, EventName, PerUserLimit, Stock
-from domain.promotion_events import EventStatus
+from domain.promotion import Description, PerUserLimit, PromotionName, Stock
+from domain.promotion_events import PromotionStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
 from domain.types import IsoTime, SingleLine, StrictBool, StrictInt
 from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
@@ -44,12 +44,12 @@ def unset(placeholder: Any) -> Any:
 class EventCreate(Schema):
     """A new event; `status` is ACTIVE when left out."""
 
-    name: EventName = Field(examples=["Winter login festival"])
+    name: PromotionName = Field(examples=["Winter login festival"])
     description: Description = Field(default="", examples=["Log in three days running this December"])
     period_start: IsoTime = Field(examples=["2026-12-01T00:00:00Z"])
     period_end: IsoTime | None = Field(default=None, description="exclusive; null = open-ended",
                                        examples=["2027-01-01T00:00:00Z"])
-    status: EventStatus = Field(default_factory=lambda: EventStatus.ACTIVE)  # a factory: see the module docstring
+    status: PromotionStatus = Field(default_factory=lambda: PromotionStatus.ACTIVE)  # a factory: see the docstring
     reward_condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC,
                                                     examples=[CONDITION_EXAMPLE])
 
@@ -60,11 +60,11 @@ class EventUpdate(Schema):
 
     model_config = with_example({"description": "Now with a bonus for invites", "periodEnd": "2027-01-15T00:00:00Z"})
 
-    name: EventName = unset("")
+    name: PromotionName = unset("")
     description: Description = unset("")
     period_start: IsoTime = unset(_UNSET_TIME)
     period_end: IsoTime | None = unset(None)
-    status: EventStatus = unset(EventStatus.ACTIVE)
+    status: PromotionStatus = unset(PromotionStatus.ACTIVE)
     reward_condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
 
 
@@ -74,7 +74,7 @@ class EventOut(Schema):
     description: str = Field(examples=["Log in three days running this December"])
     period_start: str = Field(examples=["2026-12-01T00:00:00.000Z"])
     period_end: str | None = Field(description="exclusive; null = open-ended", examples=["2027-01-01T00:00:00.000Z"])
-    status: EventStatus
+    status: PromotionStatus
     reward_condition: dict[str, Any] | None = Field(examples=[CONDITION_EXAMPLE])
     created_by: str | None = Field(examples=[EXAMPLE_ID])
     created_at: str = Field(examples=[EXAMPLE_TIME])

@@ -42,8 +42,8 @@ async def test_a_forged_admin_header_does_not_change_roles(platform, auth) -> No
 async def test_events_without_or_with_someone_elses_actor_are_refused(platform, auth) -> None:
     operator = await auth.user("OPERATOR")
     before = await head(platform)
-    anonymous = await raw_command(platform, "CreateEvent", EVENT)
-    impersonated = await raw_command(platform, "CreateEvent", EVENT,
+    anonymous = await raw_command(platform, "CreatePromotion", EVENT)
+    impersonated = await raw_command(platform, "CreatePromotion", EVENT,
                                      {"Actor-Id": operator.id, "Actor-Roles": "OPERATOR"})
     assert_unauthorized(anonymous)
     assert_unauthorized(impersonated)
