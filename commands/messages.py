@@ -46,6 +46,14 @@ class Access:
 PUBLIC: Final = Access(public=True)
 
 
+class Fields(BaseModel):
+    """A set of fields a client writes, shared by a command and the gateway's HTTP body it is sent from (one shape:
+    both refuse the same input). camelCase like every body and message, so a field error's path is the pointer the
+    client sent."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
 class Command(BaseModel):
     """A request to change something. The class name is the NATS subject suffix (`rewards.cmd.<Name>`)."""
 

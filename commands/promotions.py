@@ -2,29 +2,26 @@
 attached to a promotion. Every handler answers with the promotion's one shape (domain/promotion_shape.py), the
 one the read models render.
 
-Commands are flat and camelCase like the HTTP bodies, so a field error's path is the same pointer the client sent.
-An optional field of `UpdatePromotion`/`UpdatePromotionReward` counts as given when it is present in the message
-(`model_fields_set`), which is how `"periodEnd": null` (make it open-ended) differs from leaving it out.
+The commands are the HTTP bodies' fields (commands/promotion_fields.py) plus the ids from the path, flat and
+camelCase, so a field error's path is the same pointer the client sent. A field of `UpdatePromotion` or
+`UpdatePromotionReward` counts as given when it is present in the message (`model_fields_set`), which is how
+`"periodEnd": null` (make it open-ended) differs from leaving it out.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
 from pydantic import Field
 
 from commands.context import CommandContext
 from commands.messages import Command
+from commands.promotion_fields import PromotionChanges, PromotionFields, RewardTermsChanges, RewardTermsFields
 from domain.promotion import (
-    Description,
-    PerUserLimit,
     Promotion,
     PromotionDetails,
-    PromotionName,
     RewardTerms,
-    Stock,
 )
 from domain.promotion_events import PromotionStatus
 from domain.promotion_shape import (
@@ -35,34 +32,21 @@ from domain.promotion_shape import (
 )
 from domain.reward import Reward
 from domain.stored_condition import read_condition
-from domain.types import IsoTime, StrictBool, wire_named
+from domain.types import wire_named
 
 ID_FIELD = Field(min_length=1, max_length=128)
 #: A promotion's id, `eventId` in messages as on the HTTP surface.
 PROMOTION_ID = wire_named("eventId", min_length=1, max_length=128)
-_UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class CreatePromotion(Command):
-    name: PromotionName
-    description: Description = ""
-    period_start: IsoTime
-    period_end: IsoTime | None = None
-    status: PromotionStatus = PromotionStatus.ACTIVE
-    reward_condition: Any = None
+class CreatePromotion(Command, PromotionFields):
+    pass
 
 
-class UpdatePromotion(Command):
-    """Only the fields present change; `periodEnd: null` makes the promotion open-ended, `rewardCondition: null`
-    removes the condition."""
+class UpdatePromotion(Command, PromotionChanges):
+    """Only the fields present change."""
 
     promotion_id: str = PROMOTION_ID
-    name: PromotionName = ""
-    description: Description = ""
-    period_start: IsoTime = _UNSET_TIME
-    period_end: IsoTime | None = None
-    status: PromotionStatus = PromotionStatus.ACTIVE
-    reward_condition: Any = None
 
 
 class ActivatePromotion(Command):
@@ -73,17 +57,16 @@ class DeactivatePromotion(Command):
     promotion_id: str = PROMOTION_ID
 
 
-class AttachReward(Command):
+class AttachReward(Command, RewardTermsFields):
     promotion_id: str = PROMOTION_ID
     reward_id: str = ID_FIELD
-    condition: Any = None
-    auto_resolve: StrictBool = False
-    stock: Stock | None = None
-    per_user_limit: PerUserLimit = 1
 
 
-class UpdatePromotionReward(AttachReward):
-    """The same terms as attaching, replacing the current ones."""
+class UpdatePromotionReward(Command, RewardTermsChanges):
+    """Only the terms present change."""
+
+    promotion_id: str = PROMOTION_ID
+    reward_id: str = ID_FIELD
 
 
 class DetachReward(Command):

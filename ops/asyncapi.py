@@ -11,7 +11,7 @@ from base.subjects import APPENDED, activity_subject, command_subject, event_sub
 from commands.handlers import COMMAND_HANDLERS
 from commands.messages import CommandReply
 from commands.store import mapper  # noqa: F401  (imports every domain module, so every event type is registered)
-from domain.activity_log import ActivityReport
+from domain.activity_record import ActivityReport
 from domain.events import EVENT_TYPES
 
 ENVELOPE: dict[str, Any] = {

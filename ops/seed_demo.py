@@ -33,7 +33,7 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
-from domain.activity import Activity, UserFacts
+from domain.activity_facts import Activity, UserFacts
 from domain.clock import iso
 from domain.evaluation import holds
 from domain.stored_condition import read_condition

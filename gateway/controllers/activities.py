@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 
-from domain.activity_log import ActivityReport, report_json
+from domain.activity_record import ActivityReport, report_json
 from gateway.bus import CommandBus
 from gateway.docs import BODY, BUS, GUARDED, WRITE, answer, problem_responses
 from gateway.guards import requires_operator
@@ -60,7 +60,7 @@ class ActivityController(Controller):
           summary="Record a user activity fact (OPERATOR/ADMIN or the service token); the same id twice is "
                   "stored once",
           responses={**answer(ActivityAccepted, "Recorded (or already recorded: `duplicate: true`)", 202),
-                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS)})
+                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)})
     async def record_activity(self, data: JSONBody[ActivityReport], request: Request[Any, Any, Any],
                               bus: NamedDependency[CommandBus]) -> Response[bytes]:
         return await bus.execute(request, "RecordActivity", {"activity": report_json(data), "source": "http"},

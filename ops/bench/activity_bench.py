@@ -31,7 +31,7 @@ from pymongo import AsyncMongoClient
 from base.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
-from domain.activity import DOC_VERSION, Activity, UserFacts
+from domain.activity_facts import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
 from domain.user import User

@@ -16,8 +16,8 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
-from domain.activity import Activity, UserFacts
-from domain.activity_log import UserActivityRecorded, activity_claim
+from domain.activity_facts import Activity, UserFacts
+from domain.activity_record import UserActivityRecorded, activity_claim
 from projections.pointers import load_pointer
 from projections.registry import all_projections
 from projections.replay import replay

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.activity import PeriodFacts
+from domain.activity_facts import PeriodFacts
 from domain.conditions import LANGUAGE_VERSION, parse_condition
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.evaluation import evaluate, holds
