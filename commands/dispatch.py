@@ -29,7 +29,7 @@ MAX_ATTEMPTS = 5
 
 def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) -> CommandReply:
     return CommandReply(ok=False, error=ErrorBody(
-        code=code, detail=detail, errors=[{"path": e.path, "message": e.message} for e in errors or []]))
+        code=code, detail=detail, errors=[e.to_json() for e in errors or []]))
 
 
 async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,

@@ -28,14 +28,14 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "internal-error": (500, "Internal error"), "unavailable": (503, "Service unavailable"),
 }
 #: A code the table does not know is a rule the domain refuses.
-UNKNOWN_CODE: Final = PROBLEMS["domain-error"]
+_FOR_UNKNOWN_CODE: Final = PROBLEMS["domain-error"]
 _SLUGS: Final = {status: code for code, (status, _) in reversed(PROBLEMS.items())}
 _TITLES: Final = {status: title for status, title in reversed(PROBLEMS.values())}
 
 
 def status_for(code: str) -> int:
     """The HTTP status a refusal with this code answers with."""
-    return PROBLEMS.get(code, UNKNOWN_CODE)[0]
+    return PROBLEMS.get(code, _FOR_UNKNOWN_CODE)[0]
 
 
 class AppError(Exception):
@@ -52,16 +52,15 @@ class AppError(Exception):
         self.code = code or _SLUGS.get(self.status, "error")
         self.headers = headers or {}
 
-
     @classmethod
     def for_code(cls, code: str, detail: str, errors: list[dict[str, str]] | None = None) -> AppError:
         """The error for a code from below the gateway (a command reply's, a domain error's)."""
-        status, title = PROBLEMS.get(code, UNKNOWN_CODE)
+        status, title = PROBLEMS.get(code, _FOR_UNKNOWN_CODE)
         return cls(detail, errors, status=status, title=title, code=code)
 
     @classmethod
     def from_domain(cls, exc: DomainError) -> AppError:
-        return cls.for_code(exc.code, exc.detail, [{"path": e.path, "message": e.message} for e in exc.errors])
+        return cls.for_code(exc.code, exc.detail, [e.to_json() for e in exc.errors])
 
 
 class BadRequest(AppError):
