@@ -18,11 +18,7 @@ from pydantic import Field
 from commands.context import CommandContext
 from commands.messages import Command
 from commands.promotion_fields import PromotionChanges, PromotionFields, RewardTermsChanges, RewardTermsFields
-from domain.promotion import (
-    Promotion,
-    PromotionDetails,
-    RewardTerms,
-)
+from domain.promotion import Promotion, PromotionDetails, RewardTerms
 from domain.promotion_events import PromotionStatus
 from domain.promotion_shape import (
     promotion_document,
@@ -40,7 +36,7 @@ PROMOTION_ID = wire_named("eventId", min_length=1, max_length=128)
 
 
 class CreatePromotion(Command, PromotionFields):
-    pass
+    """A new promotion, as `POST /events` takes it."""
 
 
 class UpdatePromotion(Command, PromotionChanges):
