@@ -33,7 +33,7 @@ from bench.e2e_bench import percentile, spawn
 from bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
-from domain.activity import DOC_VERSION, Activity, UserFacts
+from domain.activity_facts import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
 from domain.user import User

@@ -32,7 +32,7 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch, error_reply
 from commands.messages import ACTIVITY_INGEST, SERVICE, CommandReply
 from commands.store.base import EventStore
-from domain.activity_log import ActivityReport
+from domain.activity_record import ActivityReport
 from domain.errors import FieldError
 
 log = logging.getLogger("ledger.activity")

@@ -48,19 +48,20 @@ def dump(reply: CommandReply) -> dict[str, Any]:
 def command_router(store_of: StoreOf, verifier: EnvelopeVerifier, queue: str) -> NatsRouter:
     """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed."""
     router = NatsRouter(prefix=f"{COMMAND_PREFIX}.", middlewares=[_envelope_check(store_of, verifier)])
-    for cls in sorted(COMMAND_HANDLERS, key=lambda c: c.name()):
-        router.subscriber(cls.name(), queue=queue, max_workers=MAX_WORKERS, title=f"{COMMAND_PREFIX}.{cls.name()}",
+    for cls in sorted(COMMAND_HANDLERS, key=lambda c: c.subject_name()):
+        name = cls.subject_name()
+        router.subscriber(name, queue=queue, max_workers=MAX_WORKERS, title=f"{COMMAND_PREFIX}.{name}",
                           description=f"{(cls.__doc__ or '').strip()}\n\n{ENVELOPE_DOC}".strip())(_typed(cls, store_of))
     return router
 
 
 def _typed(cls: type[Command], store_of: StoreOf) -> Callable[..., Any]:
     async def handle(command: Command, caller: Annotated[Caller, Context(CALLER)]) -> dict[str, Any]:
-        return dump(await dispatch(cls.name(), command, caller, store_of()))
+        return dump(await dispatch(cls.subject_name(), command, caller, store_of()))
 
     # FastStream validates the body against the first parameter's annotation: this command's class.
     handle.__annotations__ = {**handle.__annotations__, "command": cls}
-    handle.__name__ = handle.__qualname__ = f"handle_{cls.name()}"
+    handle.__name__ = handle.__qualname__ = f"handle_{cls.subject_name()}"
     return handle
 
 

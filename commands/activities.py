@@ -5,8 +5,8 @@ so the same id twice - even at the same instant, from two handler processes - is
 an error: the caller is told `duplicate: true` and gets the same 202.
 
 A report is refused when its user does not exist (404: facts about nobody would wait, counted, for whoever later got
-that id) or its amount is past the bound for its kind (422, `domain.activity.MAX_REPORTED_AMOUNT`). Users are never
-deleted, so each handler process remembers the users it has seen (bounded) and reads a User stream once.
+that id) or its amount is past the bound for its kind (422, `domain.activity_facts.MAX_REPORTED_AMOUNT`). Users are
+never deleted, so each handler process remembers the users it has seen (bounded) and reads a User stream once.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any, Final, Literal
 from commands.context import CommandContext
 from commands.messages import ACTIVITY_INGEST, GATEWAY, IN_PROCESS, OPERATORS, SERVICE, Access, Command
 from commands.store.base import ClaimTaken, ConcurrencyError, EventStore
-from domain.activity import amount_problem
-from domain.activity_log import ActivityRecord, activity_claim, parse_report
+from domain.activity_facts import amount_problem
+from domain.activity_record import ActivityRecord, activity_claim, parse_report
 from domain.errors import DomainError, FieldError, InvalidInput
 from domain.user import User
 

@@ -28,10 +28,8 @@ MAX_ATTEMPTS = 5
 
 
 def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) -> CommandReply:
-    status, title = CommandReply.STATUS_BY_CODE.get(code, (422, "Rule violated"))
     return CommandReply(ok=False, error=ErrorBody(
-        code=code, status=status, title=title, detail=detail,
-        errors=[{"path": e.path, "message": e.message} for e in errors or []]))
+        code=code, detail=detail, errors=[e.to_json() for e in errors or []]))
 
 
 async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,

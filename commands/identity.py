@@ -11,37 +11,52 @@ from typing import Any
 from pydantic import Field
 
 from commands.context import CommandContext
-from commands.messages import IN_PROCESS, PUBLIC, Access, Command
+from commands.messages import IN_PROCESS, PUBLIC, Access, Command, Fields
 from commands.passwords import hash_password, verify_password
 from commands.store.base import ClaimTaken, ConcurrencyError
-from domain.clock import iso
 from domain.errors import Conflict, Forbidden, NotFound, Unauthorized
-from domain.user import Role, User, email_claim, validate_registration
+from domain.types import SingleLine
+from domain.user import Role, User, email_claim, user_document, user_json, validate_registration
 
 INVALID_CREDENTIALS = "invalid email or password"
 #: Loaded when the email is unknown, so a miss makes the same store round trips as a wrong password.
 _NOBODY = "0" * 32
 
 
-class RegisterUser(Command):
+class Registration(Fields):
+    """The body of `POST /auth/users`; the rules beyond the schema are `validate_registration`'s."""
+
+    email: SingleLine = Field(min_length=3, max_length=254, examples=["player@example.com"])
+    password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
+
+
+class Credentials(Fields):
+    """The body of `POST /auth/login`."""
+
+    email: SingleLine = Field(min_length=1, max_length=254, examples=["player@example.com"])
+    password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
+
+
+class RoleSet(Fields):
+    """The body of `PATCH`/`PUT /auth/users/{id}/roles`."""
+
+    roles: list[Role] = Field(max_length=16, examples=[["USER", "OPERATOR"]])
+
+
+class RegisterUser(Command, Registration):
     ACCESS = PUBLIC
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
 
 
-class LogIn(Command):
+class LogIn(Command, Credentials):
     ACCESS = PUBLIC  # from the gateway only, which throttles failed logins per account and address
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
 
 
-class ChangeUserRoles(Command):
+class ChangeUserRoles(Command, RoleSet):
     """Replace a user's role set (ADMIN only)."""
 
     ACCESS = Access(roles=frozenset({Role.ADMIN}))
 
     user_id: str = Field(min_length=1, max_length=64)
-    roles: list[Role] = Field(max_length=16)
 
 
 class RefreshSession(Command):
@@ -53,19 +68,15 @@ class RefreshSession(Command):
     user_id: str = Field(min_length=1, max_length=64)
 
 
-class CreateAdmin(Command):
+class CreateAdmin(Command, Registration):
     """The first ADMIN: sent only by `reward-ledger admin create`, never subscribed on NATS (see CLI_HANDLERS)."""
 
     ACCESS = Access(public=True, callers=frozenset({IN_PROCESS}))
 
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=256)
-
 
 def user_view(user: User) -> dict[str, Any]:
-    """The public shape of a user (SPEC: never a password or hash)."""
-    return {"id": user.id, "email": user.email, "roles": [str(r) for r in user.roles],
-            "createdAt": iso(user.registered_at), "lastLoginAt": iso(user.last_login_at)}
+    """The user's one shape, as the read model will render it."""
+    return user_json(user_document(user))
 
 
 def _new_user_id(ctx: CommandContext) -> str:

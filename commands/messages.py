@@ -46,6 +46,14 @@ class Access:
 PUBLIC: Final = Access(public=True)
 
 
+class Fields(BaseModel):
+    """A set of fields a client writes, shared by a command and the gateway's HTTP body it is sent from (one shape:
+    both refuse the same input). camelCase like every body and message, so a field error's path is the pointer the
+    client sent."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
 class Command(BaseModel):
     """A request to change something. The class name is the NATS subject suffix (`rewards.cmd.<Name>`)."""
 
@@ -60,7 +68,8 @@ class Command(BaseModel):
         COMMANDS[cls.__name__] = cls
 
     @classmethod
-    def name(cls) -> str:
+    def subject_name(cls) -> str:
+        """The NATS subject suffix (`rewards.cmd.<subject_name>`), so a command may have a field called `name`."""
         return cls.__name__
 
 
@@ -71,9 +80,10 @@ class Ping(Command):
 
 
 class ErrorBody(BaseModel):
+    """Why a command was refused: a domain error's stable `code`, its detail and field errors. No HTTP status or
+    title: the bus is not HTTP, and only the gateway maps codes to statuses (gateway/problems.py)."""
+
     code: str
-    status: int
-    title: str
     detail: str
     errors: list[dict[str, str]] = []
 
@@ -90,13 +100,3 @@ class CommandReply(BaseModel):
     result: dict[str, Any] | None = None
     error: ErrorBody | None = None
 
-    STATUS_BY_CODE: ClassVar[dict[str, tuple[int, str]]] = {
-        "invalid-input": (422, "Validation failed"),
-        "not-found": (404, "Not found"),
-        "conflict": (409, "Conflict"),
-        "forbidden": (403, "Forbidden"),
-        "unauthorized": (401, "Unauthorized"),
-        "bad-request": (400, "Bad request"),
-        "domain-error": (422, "Rule violated"),
-        "unavailable": (503, "Service unavailable"),
-    }

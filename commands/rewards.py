@@ -9,8 +9,7 @@ from pydantic import Field
 
 from commands.context import CommandContext
 from commands.messages import Command
-from domain.clock import iso
-from domain.reward import Reward, parse_reward
+from domain.reward import Reward, parse_reward, reward_document, reward_json
 
 
 class CreateReward(Command):
@@ -21,7 +20,9 @@ class CreateReward(Command):
 
 
 def reward_created_view(reward: Reward) -> dict[str, Any]:
-    return {**reward.view(), "createdAt": iso(reward.created_at), "createdBy": reward.created_by}
+    """The one shape of a reward, as the read model will render it."""
+    assert reward.spec is not None, "rendered after it was created"
+    return reward_json(reward_document(reward.id, reward.spec, reward.created_at, reward.created_by))
 
 
 async def create_reward(command: CreateReward, ctx: CommandContext) -> dict[str, Any]:

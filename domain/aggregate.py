@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import ClassVar
 
 from domain.events import DomainEvent
@@ -21,14 +20,6 @@ class Aggregate:
     @classmethod
     def stream_id(cls, aggregate_id: str) -> str:
         return f"{cls.STREAM_PREFIX or cls.__name__}-{aggregate_id}"
-
-    @classmethod
-    def rehydrate(cls, aggregate_id: str, events: Iterable[DomainEvent]) -> Aggregate:
-        agg = cls(aggregate_id)
-        for event in events:
-            agg.apply(event)
-            agg.version += 1
-        return agg
 
     def apply(self, event: DomainEvent) -> None:
         raise NotImplementedError

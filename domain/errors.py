@@ -18,6 +18,10 @@ class FieldError:
     path: str
     message: str
 
+    def to_json(self) -> dict[str, str]:
+        """As problem+json and command replies carry it."""
+        return {"path": self.path, "message": self.message}
+
 
 @dataclass
 class DomainError(Exception):

@@ -29,7 +29,7 @@ FactValue: TypeAlias = int | list[str]
 
 
 class FactView(Protocol):
-    """What a leaf can ask about one user in one period; `domain.activity.UserFacts.view` provides it."""
+    """What a leaf can ask about one user in one period; `domain.activity_facts.UserFacts.view` provides it."""
 
     def login_days(self, *, consecutive: bool) -> int: ...
 

@@ -1,6 +1,7 @@
-"""The Event aggregate (a promotion; `Promotion` in code so it never reads like a domain event) with the rewards
-attached to it. Stream `Event-<id>`: the event rewards live on the event's stream because "one reward at most once
-per event" and, later, stock are invariants of one event, kept by its stream version.
+"""The Promotion aggregate (an "event" on the HTTP surface and in the store's names) with the rewards attached to
+it. Inside the code a promotion is always `Promotion`/`promotion_id`, so it never reads like a stored event. Stream
+`Event-<id>`: the promotion's rewards live on its stream because "one reward at most once per promotion" and,
+later, stock are invariants of one promotion, kept by its stream version.
 
 Periods are half-open, `[periodStart, periodEnd)`; no end means open-ended. Times are UTC with millisecond
 precision (what the store keeps), so what a handler answers equals what a read model later shows.
@@ -24,8 +25,8 @@ from domain.promotion_events import (
     EventCreated,
     EventDeactivated,
     EventRewardUpdated,
-    EventStatus,
     EventUpdated,
+    PromotionStatus,
     RewardAttachedToEvent,
     RewardDetachedFromEvent,
 )
@@ -34,14 +35,14 @@ from domain.types import MultiLine, SingleLine, StrictInt
 
 MAX_STOCK: Final = 10**9
 MAX_PER_USER: Final = 1000
-EventName = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PromotionName = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[MultiLine, StringConstraints(max_length=2000)]
 Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
 PerUserLimit = Annotated[StrictInt, Field(ge=1, le=MAX_PER_USER)]
 
 
 @dataclass(frozen=True)
-class EventDetails:
+class PromotionDetails:
     """What `PATCH /events/{id}` may change besides the status."""
 
     name: str
@@ -65,7 +66,12 @@ class RewardTerms:
 
     @property
     def remaining(self) -> int | None:
-        return None if self.stock is None else max(0, self.stock - self.granted)
+        return remaining(self.stock, self.granted)
+
+
+def remaining(stock: int | None, granted: int) -> int | None:
+    """What is left to grant; None is unlimited."""
+    return None if stock is None else max(0, stock - granted)
 
 
 def check_period(start: datetime, end: datetime | None) -> None:
@@ -74,12 +80,13 @@ def check_period(start: datetime, end: datetime | None) -> None:
 
 
 class Promotion(Aggregate):
+    #: The store's name of the stream, as SPEC names it.
     STREAM_PREFIX = "Event"
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
-        self.details = EventDetails("", "", datetime.min.replace(tzinfo=UTC), None, None)
-        self.status = EventStatus.ACTIVE
+        self.details = PromotionDetails("", "", datetime.min.replace(tzinfo=UTC), None, None)
+        self.status = PromotionStatus.ACTIVE
         self.created_by: str | None = None
         self.created_at: datetime | None = None
         self.updated_at: datetime | None = None
@@ -93,17 +100,17 @@ class Promotion(Aggregate):
         d = self.details
         return d.period_start <= at and (d.period_end is None or at < d.period_end)
 
-    def create(self, details: EventDetails, status: EventStatus, by: str | None, at: datetime) -> None:
+    def create(self, details: PromotionDetails, status: PromotionStatus, by: str | None, at: datetime) -> None:
         if self.exists:
             raise Conflict(f"event {self.id} already exists")
         check_period(details.period_start, details.period_end)
         self.trigger(EventCreated(
-            event_id=self.id, name=details.name, description=details.description,
+            promotion_id=self.id, name=details.name, description=details.description,
             period_start=to_ms(details.period_start),
             period_end=to_ms(details.period_end) if details.period_end else None, status=status,
             reward_condition=store_condition(details.reward_condition), created_by=by, created_at=at))
 
-    def update(self, details: EventDetails, by: str | None, at: datetime) -> None:
+    def update(self, details: PromotionDetails, by: str | None, at: datetime) -> None:
         """Record the new details when any differs; the period is checked as it will be after the change."""
         self.require_exists()
         details = replace(details, period_start=to_ms(details.period_start),
@@ -112,17 +119,17 @@ class Promotion(Aggregate):
         changed = [name for name, new, old in _pairs(details, self.details) if new != old]
         if changed:
             self.trigger(EventUpdated(
-                event_id=self.id, name=details.name, description=details.description,
+                promotion_id=self.id, name=details.name, description=details.description,
                 period_start=details.period_start, period_end=details.period_end,
                 reward_condition=store_condition(details.reward_condition), changed=changed, updated_by=by,
                 updated_at=at))
 
-    def set_status(self, status: EventStatus, by: str | None, at: datetime) -> None:
+    def set_status(self, status: PromotionStatus, by: str | None, at: datetime) -> None:
         """Activating an active event (or deactivating an inactive one) records nothing."""
         self.require_exists()
         if status is not self.status:
-            cls = EventActivated if status is EventStatus.ACTIVE else EventDeactivated
-            self.trigger(cls(event_id=self.id, changed_by=by, at=at))
+            cls = EventActivated if status is PromotionStatus.ACTIVE else EventDeactivated
+            self.trigger(cls(promotion_id=self.id, changed_by=by, at=at))
 
     def attach(self, terms: RewardTerms, by: str | None, at: datetime) -> None:
         self.require_exists()
@@ -130,7 +137,7 @@ class Promotion(Aggregate):
             raise Conflict(f"reward {terms.reward_id} is already attached to event {self.id}",
                            [FieldError("/rewardId", "already attached to this event")])
         self.trigger(RewardAttachedToEvent(
-            event_id=self.id, reward_id=terms.reward_id, reward=terms.reward,
+            promotion_id=self.id, reward_id=terms.reward_id, reward=terms.reward,
             condition=store_condition(terms.condition), auto_resolve=terms.auto_resolve, stock=terms.stock,
             per_user_limit=terms.per_user_limit, attached_by=by, at=at))
 
@@ -149,27 +156,27 @@ class Promotion(Aggregate):
                    if getattr(terms, name) != getattr(old, name)]
         if changed:
             self.trigger(EventRewardUpdated(
-                event_id=self.id, reward_id=terms.reward_id, condition=store_condition(terms.condition),
+                promotion_id=self.id, reward_id=terms.reward_id, condition=store_condition(terms.condition),
                 auto_resolve=terms.auto_resolve, stock=terms.stock, per_user_limit=terms.per_user_limit,
                 changed=[_CAMEL[name] for name in changed], updated_by=by, at=at))
 
     def detach(self, reward_id: str, by: str | None, at: datetime) -> None:
         self.terms(reward_id)
-        self.trigger(RewardDetachedFromEvent(event_id=self.id, reward_id=reward_id, detached_by=by, at=at))
+        self.trigger(RewardDetachedFromEvent(promotion_id=self.id, reward_id=reward_id, detached_by=by, at=at))
 
     def apply(self, event: DomainEvent) -> None:
         match event:
             case EventCreated():
-                self.details = EventDetails(event.name, event.description, event.period_start, event.period_end,
+                self.details = PromotionDetails(event.name, event.description, event.period_start, event.period_end,
                                             load_condition(event.reward_condition))
                 self.status, self.created_by = event.status, event.created_by
                 self.created_at = self.updated_at = event.created_at
             case EventUpdated():
-                self.details = EventDetails(event.name, event.description, event.period_start, event.period_end,
+                self.details = PromotionDetails(event.name, event.description, event.period_start, event.period_end,
                                             load_condition(event.reward_condition))
                 self.updated_at = event.updated_at
             case EventActivated() | EventDeactivated():
-                self.status = EventStatus.ACTIVE if isinstance(event, EventActivated) else EventStatus.INACTIVE
+                self.status = PromotionStatus.ACTIVE if isinstance(event, EventActivated) else PromotionStatus.INACTIVE
                 self.updated_at = event.at
             case RewardAttachedToEvent():
                 self.rewards[event.reward_id] = RewardTerms(
@@ -188,6 +195,6 @@ _CAMEL: Final = {"name": "name", "description": "description", "period_start": "
                  "auto_resolve": "autoResolve", "stock": "stock", "per_user_limit": "perUserLimit"}
 
 
-def _pairs(new: EventDetails, old: EventDetails) -> list[tuple[str, object, object]]:
+def _pairs(new: PromotionDetails, old: PromotionDetails) -> list[tuple[str, object, object]]:
     return [(_CAMEL[name], getattr(new, name), getattr(old, name))
             for name in ("name", "description", "period_start", "period_end", "reward_condition")]

@@ -1,4 +1,6 @@
-"""The Event aggregate's events (stream `Event-<id>`, published as `rewards.evt.Event.<Type>`)."""
+"""The Promotion aggregate's events. Their type names, the stream (`Event-<id>`), the subject
+(`rewards.evt.Event.<Type>`) and the `eventId` key of their payloads are the store's and SPEC's vocabulary, so
+they say "Event"; inside the code the promotion's id is `promotion_id`, aliased to the stored `eventId`."""
 
 from __future__ import annotations
 
@@ -8,34 +10,35 @@ from typing import Any
 
 from domain.events import DomainEvent
 from domain.stored_condition import StoredCondition
+from domain.types import wire_named
 
 
-class EventStatus(StrEnum):
+class PromotionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
 
 
-class _EventFact(DomainEvent):
+class _PromotionFact(DomainEvent):
     AGGREGATE = "Event"
 
 
-class EventCreated(_EventFact):
-    event_id: str
+class EventCreated(_PromotionFact):
+    promotion_id: str = wire_named("eventId")
     name: str
     description: str
     period_start: datetime
     period_end: datetime | None
-    status: EventStatus
+    status: PromotionStatus
     reward_condition: StoredCondition | None
     created_by: str | None
     created_at: datetime
 
 
-class EventUpdated(_EventFact):
+class EventUpdated(_PromotionFact):
     """The editable details after the change (all of them, so a fold needs no earlier state); `changed` names
     the fields that differ."""
 
-    event_id: str
+    promotion_id: str = wire_named("eventId")
     name: str
     description: str
     period_start: datetime
@@ -46,22 +49,22 @@ class EventUpdated(_EventFact):
     updated_at: datetime
 
 
-class EventActivated(_EventFact):
-    event_id: str
+class EventActivated(_PromotionFact):
+    promotion_id: str = wire_named("eventId")
     changed_by: str | None
     at: datetime
 
 
-class EventDeactivated(_EventFact):
-    event_id: str
+class EventDeactivated(_PromotionFact):
+    promotion_id: str = wire_named("eventId")
     changed_by: str | None
     at: datetime
 
 
-class RewardAttachedToEvent(_EventFact):
+class RewardAttachedToEvent(_PromotionFact):
     """`reward` is the catalogue entry as it was attached (catalogue rewards never change)."""
 
-    event_id: str
+    promotion_id: str = wire_named("eventId")
     reward_id: str
     reward: dict[str, Any]
     condition: StoredCondition | None
@@ -72,8 +75,8 @@ class RewardAttachedToEvent(_EventFact):
     at: datetime
 
 
-class EventRewardUpdated(_EventFact):
-    event_id: str
+class EventRewardUpdated(_PromotionFact):
+    promotion_id: str = wire_named("eventId")
     reward_id: str
     condition: StoredCondition | None
     auto_resolve: bool
@@ -84,8 +87,8 @@ class EventRewardUpdated(_EventFact):
     at: datetime
 
 
-class RewardDetachedFromEvent(_EventFact):
-    event_id: str
+class RewardDetachedFromEvent(_PromotionFact):
+    promotion_id: str = wire_named("eventId")
     reward_id: str
     detached_by: str | None
     at: datetime

@@ -144,3 +144,16 @@ class Reward(Aggregate):
 
 def reward_view(reward_id: str, spec: PointReward | ItemReward | CouponReward | BadgeReward) -> dict[str, Any]:
     return {"id": reward_id, **spec.model_dump(mode="json", by_alias=True)}
+
+
+def reward_document(reward_id: str, spec: PointReward | ItemReward | CouponReward | BadgeReward,
+                    created_at: datetime | None, created_by: str | None) -> dict[str, Any]:
+    """A catalogue reward as the `rewards` read model holds it: the one shape, which the handler answers with
+    (from the aggregate) and the read model folds (from `RewardCreated`)."""
+    return {"_id": reward_id, **spec.model_dump(mode="json", by_alias=True), "createdAt": iso(created_at),
+            "createdBy": created_by}
+
+
+def reward_json(doc: dict[str, Any]) -> dict[str, Any]:
+    """The API's `Reward`: `{id, type, name, ...type fields, createdAt, createdBy}`."""
+    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "_pos")}}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -70,3 +70,10 @@ def _refusing(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
 SingleLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_A_LINE, "a single-line text"))]
 #: Free text that may span lines (descriptions): like `SingleLine`, but `\n` is allowed.
 MultiLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_TEXT, "a text"))]
+
+
+def wire_named(wire: str, **constraints: Any) -> Any:
+    """A field whose name in messages, bodies and stored documents (`wire`) differs from its name in code: the
+    promotion's `promotion_id` is `eventId` outside. Validation and serialisation aliases rather than `alias`, so
+    type checkers keep the code name as the constructor's keyword."""
+    return Field(validation_alias=wire, serialization_alias=wire, **constraints)

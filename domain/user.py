@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.aggregate import Aggregate
+from domain.clock import iso
 from domain.errors import Conflict, FieldError, InvalidInput
 from domain.events import DomainEvent
 
@@ -105,3 +106,16 @@ class User(Aggregate):
                 self.roles = list(event.roles)
             case UserLoggedIn():
                 self.last_login_at = event.logged_in_at
+
+
+def user_document(user: User) -> dict[str, object]:
+    """The user as the `users` read model holds it: the one shape, which handlers answer with (from the aggregate)
+    and the read model folds (from `UserRegistered`, `UserRolesChanged`, `UserLoggedIn`)."""
+    return {"_id": user.id, "email": user.email, "roles": [str(r) for r in user.roles],
+            "createdAt": iso(user.registered_at), "lastLoginAt": iso(user.last_login_at)}
+
+
+def user_json(doc: dict[str, object]) -> dict[str, object]:
+    """The API's `User` (SPEC: never a password or its hash)."""
+    return {"id": doc["_id"], "email": doc["email"], "roles": doc["roles"], "createdAt": doc.get("createdAt"),
+            "lastLoginAt": doc.get("lastLoginAt")}

@@ -72,7 +72,7 @@ class CommandBus:
         if not reply.ok:
             error = reply.error
             assert error is not None
-            raise AppError(error.detail, error.errors, status=error.status, title=error.title, code=error.code)
+            raise AppError.for_code(error.code, error.detail, error.errors)
         return reply
 
     async def execute(self, request: Request[Any, Any, Any], name: str, payload: dict[str, Any],

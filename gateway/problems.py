@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
@@ -12,17 +12,30 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.serialization import encode_json
 
 from base.logging import correlation_id
-from domain.errors import json_pointer
+from domain.errors import DomainError, json_pointer
 from gateway.outages import outage_response
 
 log = logging.getLogger("ledger.gateway")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-_SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-          409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-failed",
-          429: "too-many-requests", 500: "internal-error", 503: "unavailable"}
-_TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-           409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Validation failed",
-           429: "Too many requests", 500: "Internal error", 503: "Service unavailable"}
+#: The one table from an error code (a domain error's, a command reply's, or the gateway's own) to HTTP: status and
+#: title. The first code listed for a status is the one an error raised by status alone gets.
+PROBLEMS: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "Bad request"), "unauthorized": (401, "Unauthorized"), "forbidden": (403, "Forbidden"),
+    "not-found": (404, "Not found"), "method-not-allowed": (405, "Method not allowed"), "conflict": (409, "Conflict"),
+    "payload-too-large": (413, "Payload too large"), "unsupported-media-type": (415, "Unsupported media type"),
+    "validation-failed": (422, "Validation failed"), "invalid-input": (422, "Validation failed"),
+    "domain-error": (422, "Rule violated"), "too-many-requests": (429, "Too many requests"),
+    "internal-error": (500, "Internal error"), "unavailable": (503, "Service unavailable"),
+}
+#: A code the table does not know is a rule the domain refuses.
+_FOR_UNKNOWN_CODE: Final = PROBLEMS["domain-error"]
+_SLUGS: Final = {status: code for code, (status, _) in reversed(PROBLEMS.items())}
+_TITLES: Final = {status: title for status, title in reversed(PROBLEMS.values())}
+
+
+def status_for(code: str) -> int:
+    """The HTTP status a refusal with this code answers with."""
+    return PROBLEMS.get(code, _FOR_UNKNOWN_CODE)[0]
 
 
 class AppError(Exception):
@@ -38,6 +51,16 @@ class AppError(Exception):
         self.title = title or _TITLES.get(self.status, "Error")
         self.code = code or _SLUGS.get(self.status, "error")
         self.headers = headers or {}
+
+    @classmethod
+    def for_code(cls, code: str, detail: str, errors: list[dict[str, str]] | None = None) -> AppError:
+        """The error for a code from below the gateway (a command reply's, a domain error's)."""
+        status, title = PROBLEMS.get(code, _FOR_UNKNOWN_CODE)
+        return cls(detail, errors, status=status, title=title, code=code)
+
+    @classmethod
+    def from_domain(cls, exc: DomainError) -> AppError:
+        return cls.for_code(exc.code, exc.detail, [e.to_json() for e in exc.errors])
 
 
 class BadRequest(AppError):
@@ -143,6 +166,8 @@ def _validation_problem(request: Request[Any, Any, Any], exc: ValidationExceptio
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, AppError):
         return problem(exc.status, exc.detail, exc.errors, title=exc.title, code=exc.code, headers=exc.headers)
+    if isinstance(exc, DomainError):  # a rule checked in the gateway itself (the condition preview)
+        return handle_exception(request, AppError.from_domain(exc))
     if isinstance(exc, ValidationException):
         return _validation_problem(request, exc)
     if isinstance(exc, RequestEntityTooLarge):

@@ -1,31 +1,28 @@
 """Bodies of the events, rewards, activities and condition-preview routes. Field types are the domain's own
-(`EventName`, `Points`, ...), so the gateway refuses exactly what the handlers would, before any message is sent;
+(`PromotionName`, `Points`, ...), so the gateway refuses exactly what the handlers would, before any message is sent;
 rules across fields or over rules (periods, per-type reward fields, the condition language) stay in the domain.
-
-Update bodies use placeholder defaults, never `None`, for fields that must not be null: an explicit `null` is then
-a schema error, and only the fields present (`exclude_unset`) are sent. The placeholders are default *factories*
-(`unset`), which the OpenAPI document leaves out: a documented default would be pre-filled by Swagger and
-overwrite what the user did not mean to change."""
+The event and event-reward bodies are the commands' own field sets (commands/promotion_fields.py, which also says
+why update bodies have placeholder defaults that the document does not show)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from pydantic import ConfigDict, Field
 
-from domain.promotion import Description, EventName, PerUserLimit, Stock
-from domain.promotion_events import EventStatus
+from commands.promotion_fields import (
+    CONDITION_DOC,
+    CONDITION_EXAMPLE,
+    PromotionChanges,
+    PromotionFields,
+    RewardTermsChanges,
+    RewardTermsFields,
+)
+from domain.promotion_events import PromotionStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
-from domain.types import IsoTime, SingleLine, StrictBool, StrictInt
+from domain.types import IsoTime, SingleLine, StrictInt
 from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
 
-_UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
-CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (login_days, invites, purchase_total, "
-                        "checkins, quest_completed, level) or a combinator (all, any, not); {} or null = always "
-                        "eligible. Errors answer 422 with a JSON pointer to the offending part.")
-CONDITION_EXAMPLE: Final = {"all": [{"login_days": {"min": 3}}, {"any": [
-    {"invites": {"min": 2}}, {"purchase_total": {"min": 5000, "currency": "KRW"}}]}]}
 EXAMPLE_REWARD: Final = {"id": "8b2e4f6a1c3d4e5f9a0b7c6d5e4f3a2b", "type": "POINT", "name": "500 bonus points",
                          "points": 500, "createdAt": EXAMPLE_TIME, "createdBy": EXAMPLE_ID}
 
@@ -36,36 +33,15 @@ def with_example(example: dict[str, Any]) -> ConfigDict:
     return cast(ConfigDict, {**Schema.model_config, "example": example})
 
 
-def unset(placeholder: Any) -> Any:
-    """An update field's default that the document does not show (see the module docstring)."""
-    return Field(default_factory=lambda: placeholder)
+class EventCreate(Schema, PromotionFields):
+    """A new event; `status` is ACTIVE when left out. The `CreatePromotion` command's own fields."""
 
 
-class EventCreate(Schema):
-    """A new event; `status` is ACTIVE when left out."""
-
-    name: EventName = Field(examples=["Winter login festival"])
-    description: Description = Field(default="", examples=["Log in three days running this December"])
-    period_start: IsoTime = Field(examples=["2026-12-01T00:00:00Z"])
-    period_end: IsoTime | None = Field(default=None, description="exclusive; null = open-ended",
-                                       examples=["2027-01-01T00:00:00Z"])
-    status: EventStatus = Field(default_factory=lambda: EventStatus.ACTIVE)  # a factory: see the module docstring
-    reward_condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC,
-                                                    examples=[CONDITION_EXAMPLE])
-
-
-class EventUpdate(Schema):
+class EventUpdate(Schema, PromotionChanges):
     """Any subset of the event's fields; `periodEnd: null` makes it open-ended, `rewardCondition: null` removes
-    the rule, `status` activates or deactivates."""
+    the rule, `status` activates or deactivates. The `UpdatePromotion` command's own fields."""
 
     model_config = with_example({"description": "Now with a bonus for invites", "periodEnd": "2027-01-15T00:00:00Z"})
-
-    name: EventName = unset("")
-    description: Description = unset("")
-    period_start: IsoTime = unset(_UNSET_TIME)
-    period_end: IsoTime | None = unset(None)
-    status: EventStatus = unset(EventStatus.ACTIVE)
-    reward_condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
 
 
 class EventOut(Schema):
@@ -74,7 +50,7 @@ class EventOut(Schema):
     description: str = Field(examples=["Log in three days running this December"])
     period_start: str = Field(examples=["2026-12-01T00:00:00.000Z"])
     period_end: str | None = Field(description="exclusive; null = open-ended", examples=["2027-01-01T00:00:00.000Z"])
-    status: EventStatus
+    status: PromotionStatus
     reward_condition: dict[str, Any] | None = Field(examples=[CONDITION_EXAMPLE])
     created_by: str | None = Field(examples=[EXAMPLE_ID])
     created_at: str = Field(examples=[EXAMPLE_TIME])
@@ -117,23 +93,16 @@ class RewardPage(Page[RewardOut]):
     pass
 
 
-class EventRewardCreate(Schema):
+class EventRewardCreate(Schema, RewardTermsFields):
+    """The `AttachReward` command's own fields."""
+
     reward_id: SingleLine = Field(min_length=1, max_length=128, examples=[EXAMPLE_REWARD["id"]])
-    condition: dict[str, Any] | None = Field(default=None, description=CONDITION_DOC)
-    auto_resolve: StrictBool = False
-    stock: Stock | None = Field(default=None, description="total grants; null = unlimited", examples=[100])
-    per_user_limit: PerUserLimit = 1
 
 
-class EventRewardUpdate(Schema):
+class EventRewardUpdate(Schema, RewardTermsChanges):
     """Any subset of the terms; `condition: null` removes the rule, `stock: null` makes the stock unlimited."""
 
     model_config = with_example({"stock": 200})
-
-    condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
-    auto_resolve: StrictBool = unset(False)
-    stock: Stock | None = unset(None)
-    per_user_limit: PerUserLimit = unset(1)
 
 
 class EventRewardOut(Schema):

@@ -8,8 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from domain.types import SingleLine
-from domain.user import Role
+from commands.identity import Credentials, Registration, RoleSet
 
 T = TypeVar("T")
 #: Realistic values for the documentation (Swagger shows them; SPEC "Contract details" formats).
@@ -30,9 +29,8 @@ class Page(Schema, Generic[T]):
     limit: int
 
 
-class UserCreate(Schema):
-    email: SingleLine = Field(min_length=3, max_length=254, examples=["player@example.com"])
-    password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
+class UserCreate(Schema, Registration):
+    """The `RegisterUser` command's own fields."""
 
 
 class UserOut(Schema):
@@ -43,9 +41,8 @@ class UserOut(Schema):
     last_login_at: datetime | None = Field(description="null until the first login", examples=[EXAMPLE_TIME])
 
 
-class LoginIn(Schema):
-    email: SingleLine = Field(min_length=1, max_length=254, examples=["player@example.com"])
-    password: str = Field(min_length=1, max_length=256, examples=["correct-horse-battery-9"])
+class LoginIn(Schema, Credentials):
+    """The `LogIn` command's own fields."""
 
 
 class TokenOut(Schema):
@@ -58,8 +55,8 @@ class TokenOut(Schema):
     user: UserOut
 
 
-class RolesIn(Schema):
-    roles: list[Role] = Field(max_length=16, examples=[["USER", "OPERATOR"]])
+class RolesIn(Schema, RoleSet):
+    """The `ChangeUserRoles` command's own fields (the user is the path's)."""
 
 
 class FieldErrorOut(Schema):

@@ -31,7 +31,7 @@ def read_password(from_stdin: bool) -> str:
 
 async def create_admin_main(store: MongoEventStore, email: str, password: str) -> int:
     await store.ensure_indexes()
-    reply = await dispatch(CreateAdmin.name(), {"email": email, "password": password},
+    reply = await dispatch(CreateAdmin.subject_name(), {"email": email, "password": password},
                            Caller(uuid.uuid4().hex, Actor(ACTOR)), store, CLI_HANDLERS)
     if not reply.ok or reply.result is None:
         error = reply.error

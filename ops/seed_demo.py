@@ -31,7 +31,7 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
-from domain.activity import Activity, UserFacts
+from domain.activity_facts import Activity, UserFacts
 from domain.clock import iso
 from domain.evaluation import holds
 from domain.stored_condition import read_condition
@@ -98,13 +98,13 @@ class Seeder:
                     activate: bool = False) -> str:
         """Create the event, attach its rewards (an operator's set-up), then activate it if it was staged."""
         operator = {"actor": self.operator, "roles": "OPERATOR,USER"}
-        event_id = str((await self.send("CreateEvent", body, f"event:{key}", **operator) or {})["id"])
+        event_id = str((await self.send("CreatePromotion", body, f"event:{key}", **operator) or {})["id"])
         for offer in offers:
             terms = {k: v for k, v in offer.items() if k != "reward"}
             await self.send("AttachReward", {"eventId": event_id, "rewardId": rewards[offer["reward"]], **terms},
                             f"attach:{key}:{offer['reward']}", done_if="conflict", **operator)
         if activate:
-            await self.send("ActivateEvent", {"eventId": event_id}, f"activate:{key}", **operator)
+            await self.send("ActivatePromotion", {"eventId": event_id}, f"activate:{key}", **operator)
         self.counts["events"] += 1
         self.counts["event rewards"] += len(offers)
         return event_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from domain.activity import DOC_VERSION, UserFacts
+from domain.activity_facts import DOC_VERSION, UserFacts
 from domain.conditions import (
     AllOf,
     AnyOf,

@@ -6,12 +6,12 @@ reward-request context; `remaining` is derived when read, so no fold has to read
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from domain.events import RecordedEvent
 from domain.promotion_events import EventRewardUpdated, RewardAttachedToEvent, RewardDetachedFromEvent
+from domain.promotion_shape import promotion_reward_json, stored
 from projections.base import Collection, Projection, fold, iso
-from projections.events import rule_json, stored
 
 
 def event_reward_id(event_id: str, reward_id: str) -> str:
@@ -28,22 +28,18 @@ class EventRewardsProjection(Projection):
         e = event.event
         match e:
             case RewardAttachedToEvent():
-                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
-                    "eventId": e.event_id, "rewardId": e.reward_id, "reward": e.reward,
+                await fold(coll, event_reward_id(e.promotion_id, e.reward_id), event.position, {"$set": {
+                    "eventId": e.promotion_id, "rewardId": e.reward_id, "reward": e.reward,
                     "condition": stored(e.condition), "autoResolve": e.auto_resolve, "stock": e.stock,
                     "perUserLimit": e.per_user_limit, "granted": 0, "attachedAt": iso(e.at), "detached": False}})
             case EventRewardUpdated():
-                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
+                await fold(coll, event_reward_id(e.promotion_id, e.reward_id), event.position, {"$set": {
                     "condition": stored(e.condition), "autoResolve": e.auto_resolve, "stock": e.stock,
                     "perUserLimit": e.per_user_limit}})
             case RewardDetachedFromEvent():
-                await fold(coll, event_reward_id(e.event_id, e.reward_id), event.position, {"$set": {
+                await fold(coll, event_reward_id(e.promotion_id, e.reward_id), event.position, {"$set": {
                     "detached": True, "detachedAt": iso(e.at)}})
 
 
-def event_reward_doc_to_json(doc: dict[str, Any]) -> dict[str, Any]:
-    """Equals `commands.promotions.event_reward_view` of the same state."""
-    stock, granted = doc.get("stock"), int(doc.get("granted", 0))
-    return {"eventId": doc["eventId"], "rewardId": doc["rewardId"], "reward": doc["reward"],
-            "condition": rule_json(doc.get("condition")), "autoResolve": doc["autoResolve"], "stock": stock,
-            "remaining": None if stock is None else max(0, stock - granted), "perUserLimit": doc["perUserLimit"]}
+#: The one rendering of a promotion's reward, which the handlers answer with too.
+event_reward_doc_to_json = promotion_reward_json

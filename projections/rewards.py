@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from domain.events import RecordedEvent
-from domain.reward import RewardCreated, reward_view
-from projections.base import Collection, Projection, fold, iso
+from domain.reward import RewardCreated, reward_document, reward_json
+from projections.base import Collection, Projection, fold
 
 
 class RewardsProjection(Projection):
@@ -17,12 +17,9 @@ class RewardsProjection(Projection):
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         e = event.event
         if isinstance(e, RewardCreated):
-            view = reward_view(e.reward_id, e.spec)
-            view.pop("id")
-            await fold(coll, e.reward_id, event.position, {"$set": {
-                **view, "createdAt": iso(e.created_at), "createdBy": e.created_by}})
+            doc = reward_document(e.reward_id, e.spec, e.created_at, e.created_by)
+            await fold(coll, e.reward_id, event.position, {"$set": {k: v for k, v in doc.items() if k != "_id"}})
 
 
-def reward_doc_to_json(doc: dict[str, Any]) -> dict[str, Any]:
-    """`{id, type, name, ...type fields, createdAt, createdBy}` (what `POST /rewards/{type}` answered)."""
-    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "_pos")}}
+#: The one rendering of a reward, which the handler answers with too.
+reward_doc_to_json = reward_json

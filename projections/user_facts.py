@@ -1,4 +1,4 @@
-"""Per-user activity facts (`domain.activity.UserFacts` as a document), answering every condition leaf for any
+"""Per-user activity facts (`domain.activity_facts.UserFacts` as a document), answering every condition leaf for any
 period without rescanning events.
 
 Folding is read-modify-write, so the `_pos` guard of `fold()` becomes a compare-and-set: read the document, apply,
@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Final
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from domain.activity import UserFacts
-from domain.activity_log import UserActivityRecorded
+from domain.activity_facts import UserFacts
+from domain.activity_record import UserActivityRecorded
 from domain.events import RecordedEvent
 from projections.base import Collection, Projection
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from domain.events import RecordedEvent
-from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged
+from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged, user_json
 from projections.base import Collection, Projection, fold, iso
 
 
@@ -27,6 +27,5 @@ class UsersProjection(Projection):
                 await fold(coll, e.user_id, event.position, {"$set": {"lastLoginAt": iso(e.logged_in_at)}})
 
 
-def user_doc_to_json(doc: dict[str, object]) -> dict[str, object]:
-    return {"id": doc["_id"], "email": doc["email"], "roles": doc["roles"], "createdAt": doc.get("createdAt"),
-            "lastLoginAt": doc.get("lastLoginAt")}
+#: The one rendering of a user, which the handlers answer with too.
+user_doc_to_json = user_json

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 
-from domain.activity_log import ActivityReport, report_json
+from domain.activity_record import ActivityReport, report_json
 from gateway.bus import CommandBus
 from gateway.docs import BODY, BUS, GUARDED, WRITE, answer, problem_responses
 from gateway.guards import requires_operator

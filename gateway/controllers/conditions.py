@@ -7,7 +7,6 @@ from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from commands.messages import CommandReply
 from domain.errors import DomainError
 from domain.promotion import check_period
 from domain.stored_condition import read_condition
@@ -22,9 +21,7 @@ from projections.eligibility import preview
 
 def as_problem(exc: DomainError) -> AppError:
     """A domain refusal raised in the gateway itself, with the status and title a handler's would get."""
-    status, title = CommandReply.STATUS_BY_CODE.get(exc.code, (422, "Rule violated"))
-    return AppError(exc.detail, [{"path": e.path, "message": e.message} for e in exc.errors], status=status,
-                    title=title, code=exc.code)
+    return AppError.from_domain(exc)
 
 
 class ConditionController(Controller):

@@ -61,7 +61,7 @@ class EventRewardController(Controller):
     async def update_reward(self, event_id: EventId, reward_id: RewardId, data: JSONBody[EventRewardUpdate],
                             request: Request[Any, Any, Any], bus: NamedDependency[CommandBus]) -> Response[bytes]:
         body = data.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        return await bus.execute(request, "UpdateEventReward", {**body, "eventId": event_id, "rewardId": reward_id})
+        return await bus.execute(request, "UpdatePromotionReward", {**body, "eventId": event_id, "rewardId": reward_id})
 
     @delete("/{rewardId:str}", guards=[requires_operator], operation_id="detach_event_reward", status_code=200,
             summary="Detach a reward from an event (OPERATOR/ADMIN)",

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.clock import iso, now_ms
-from domain.promotion_events import EventStatus
+from domain.promotion_events import PromotionStatus
 from gateway.bus import CommandBus, json_response
 from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, answer, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
@@ -31,7 +31,7 @@ _ACTION_PROBLEMS: Final = problem_responses(*GUARDED, *WRITE, *BUS, 404)
 _READ_PROBLEMS: Final = problem_responses(*SIGNED_IN, *READ, 404)
 
 
-def events_query(status: EventStatus | None, name: str | None, in_period: bool | None) -> dict[str, Any]:
+def events_query(status: PromotionStatus | None, name: str | None, in_period: bool | None) -> dict[str, Any]:
     """Conditions joined by an explicit `$and`: the stand-in ignores a field beside a top-level `$or`."""
     conditions: list[dict[str, Any]] = []
     if status is not None:
@@ -68,14 +68,14 @@ class EventController(Controller):
                      **problem_responses(*GUARDED, *BODY, *WRITE, *BUS)})
     async def create_event(self, data: JSONBody[EventCreate], request: Request[Any, Any, Any],
                            bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "CreateEvent", data.model_dump(mode="json", by_alias=True), status=201)
+        return await bus.execute(request, "CreatePromotion", data.model_dump(mode="json", by_alias=True), status=201)
 
     @get("/", guards=[requires_signed_in], operation_id="list_events", summary="List events (signed in)",
          responses={**answer(EventPage, "A page of events"), **problem_responses(*SIGNED_IN, *READ)})
     async def list_events(
         self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
         paging: NamedDependency[Paging],
-        status: Annotated[EventStatus | None, QueryParameter(description="ACTIVE or INACTIVE")] = None,
+        status: Annotated[PromotionStatus | None, QueryParameter(description="ACTIVE or INACTIVE")] = None,
         name: Annotated[str | None, QueryParameter(max_length=200, description="substring, any case")] = None,
         in_period: Annotated[bool | None, QueryParameter(
             name="inPeriod", description="true: now is inside the period; false: outside")] = None,
@@ -96,18 +96,18 @@ class EventController(Controller):
     async def update_event(self, event_id: EventId, data: JSONBody[EventUpdate], request: Request[Any, Any, Any],
                            bus: NamedDependency[CommandBus]) -> Response[bytes]:
         changes = data.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        return await bus.execute(request, "UpdateEvent", {**changes, "eventId": event_id})
+        return await bus.execute(request, "UpdatePromotion", {**changes, "eventId": event_id})
 
     @post("/{eventId:str}/activate", guards=[requires_operator], operation_id="activate_event", status_code=200,
           summary="Set an event ACTIVE (OPERATOR/ADMIN; no change if it is)",
           responses={**answer(EventOut, "The event"), **_ACTION_PROBLEMS})
     async def activate_event(self, event_id: EventId, request: Request[Any, Any, Any],
                              bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "ActivateEvent", {"eventId": event_id})
+        return await bus.execute(request, "ActivatePromotion", {"eventId": event_id})
 
     @post("/{eventId:str}/deactivate", guards=[requires_operator], operation_id="deactivate_event",
           status_code=200, summary="Set an event INACTIVE (OPERATOR/ADMIN; no change if it is)",
           responses={**answer(EventOut, "The event"), **_ACTION_PROBLEMS})
     async def deactivate_event(self, event_id: EventId, request: Request[Any, Any, Any],
                                bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "DeactivateEvent", {"eventId": event_id})
+        return await bus.execute(request, "DeactivatePromotion", {"eventId": event_id})

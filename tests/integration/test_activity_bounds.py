@@ -17,7 +17,7 @@ from tests.integration.known_users import register_users
 pytestmark = pytest.mark.integration
 SERVICE_TOKEN = "game-server-secret-" + uuid.uuid4().hex
 SERVICE = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-MAX_PURCHASE = 10**10  # documented in docs/design.md and domain.activity.MAX_REPORTED_AMOUNT
+MAX_PURCHASE = 10**10  # documented in docs/design.md and domain.activity_facts.MAX_REPORTED_AMOUNT
 TOO_MUCH = [("purchase", 10**12, {"currency": "KRW"}), ("purchase", MAX_PURCHASE + 1, {"currency": "KRW"}),
             ("level", 10_001, {}), ("invite", 10**6 + 1, {})]
 

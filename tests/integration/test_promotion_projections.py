@@ -16,8 +16,8 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
-from domain.activity import Activity, UserFacts
-from domain.activity_log import UserActivityRecorded, activity_claim
+from domain.activity_facts import Activity, UserFacts
+from domain.activity_record import UserActivityRecorded, activity_claim
 from projections.pointers import load_pointer
 from projections.registry import all_projections
 from projections.replay import replay
@@ -105,13 +105,13 @@ async def test_user_facts_fold_in_any_order_and_batching_answers_like_the_domain
 
 
 event_ops = st.lists(st.one_of(
-    st.tuples(st.just("CreateEvent"), st.integers(0, 3), st.booleans()),
-    st.tuples(st.just("UpdateEvent"), st.integers(0, 3), st.integers(1, 9)),
-    st.tuples(st.just("ActivateEvent"), st.integers(0, 3)),
-    st.tuples(st.just("DeactivateEvent"), st.integers(0, 3)),
+    st.tuples(st.just("CreatePromotion"), st.integers(0, 3), st.booleans()),
+    st.tuples(st.just("UpdatePromotion"), st.integers(0, 3), st.integers(1, 9)),
+    st.tuples(st.just("ActivatePromotion"), st.integers(0, 3)),
+    st.tuples(st.just("DeactivatePromotion"), st.integers(0, 3)),
     st.tuples(st.just("CreateReward"), st.sampled_from(["point", "badge"])),
     st.tuples(st.just("AttachReward"), st.integers(0, 3), st.integers(0, 3), st.none() | st.integers(0, 9)),
-    st.tuples(st.just("UpdateEventReward"), st.integers(0, 3), st.integers(0, 3), st.integers(0, 9)),
+    st.tuples(st.just("UpdatePromotionReward"), st.integers(0, 3), st.integers(0, 3), st.integers(0, 9)),
     st.tuples(st.just("DetachReward"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("RecordActivity"), st.sampled_from(["u1", "u2"]), st.integers(0, 5)),
 ), min_size=1, max_size=25)
@@ -124,7 +124,7 @@ def payload(op: tuple[Any, ...], events: list[str], rewards: list[str]) -> dict[
     def pick(ids: list[str], i: int) -> str | None:
         return ids[i % len(ids)] if ids else None
 
-    if name == "CreateEvent":
+    if name == "CreatePromotion":
         return {"name": f"E{op[1]}", "periodStart": "2026-12-01T00:00:00Z",
                 "rewardCondition": {"level": {"min": op[1]}} if op[2] else None}
     if name == "CreateReward":
@@ -136,9 +136,9 @@ def payload(op: tuple[Any, ...], events: list[str], rewards: list[str]) -> dict[
     event_id = pick(events, op[1])
     if event_id is None:
         return None
-    if name == "UpdateEvent":
+    if name == "UpdatePromotion":
         return {"eventId": event_id, "name": f"U{op[2]}", "periodEnd": f"2026-12-{op[2] + 10:02d}T00:00:00Z"}
-    if name in ("ActivateEvent", "DeactivateEvent"):
+    if name in ("ActivatePromotion", "DeactivatePromotion"):
         return {"eventId": event_id}
     reward_id = pick(rewards, op[2])
     if reward_id is None:
@@ -146,7 +146,7 @@ def payload(op: tuple[Any, ...], events: list[str], rewards: list[str]) -> dict[
     body = {"eventId": event_id, "rewardId": reward_id}
     if name == "AttachReward":
         return body | {"stock": op[3]}
-    if name == "UpdateEventReward":
+    if name == "UpdatePromotionReward":
         return body | {"stock": op[3], "condition": {"checkins": {"min": op[3]}}}
     return body
 
@@ -164,7 +164,7 @@ async def test_replay_of_the_promotion_read_models_equals_live(fresh_db, ops, cr
         if body is None:
             continue
         reply = await dispatch(op[0], body, Caller(uuid.uuid4().hex, Actor("op", frozenset({"OPERATOR"}))), store)
-        if reply.ok and op[0] == "CreateEvent":
+        if reply.ok and op[0] == "CreatePromotion":
             events.append(reply.result["id"])  # type: ignore[index]
         if reply.ok and op[0] == "CreateReward":
             rewards.append(reply.result["id"])  # type: ignore[index]

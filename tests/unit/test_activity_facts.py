@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from domain.activity import Activity, ActivityKind, PeriodFacts, UserFacts
+from domain.activity_facts import Activity, ActivityKind, PeriodFacts, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate
 

@@ -21,25 +21,25 @@ OPERATOR_ROUTES = requires_operator.roles  # type: ignore[attr-defined]
 EXPECTED = {
     "Ping": PUBLIC, "RegisterUser": PUBLIC, "LogIn": PUBLIC, "RefreshSession": PUBLIC,
     "ChangeUserRoles": requires_admin.roles,  # type: ignore[attr-defined]
-    "CreateEvent": OPERATOR_ROUTES, "UpdateEvent": OPERATOR_ROUTES, "ActivateEvent": OPERATOR_ROUTES,
-    "DeactivateEvent": OPERATOR_ROUTES, "AttachReward": OPERATOR_ROUTES, "UpdateEventReward": OPERATOR_ROUTES,
+    "CreatePromotion": OPERATOR_ROUTES, "UpdatePromotion": OPERATOR_ROUTES, "ActivatePromotion": OPERATOR_ROUTES,
+    "DeactivatePromotion": OPERATOR_ROUTES, "AttachReward": OPERATOR_ROUTES, "UpdatePromotionReward": OPERATOR_ROUTES,
     "DetachReward": OPERATOR_ROUTES, "CreateReward": OPERATOR_ROUTES,
     "RecordActivity": requires_operator_or_service.roles,  # type: ignore[attr-defined]
 }
 
 
 def test_every_command_declares_the_roles_of_the_route_that_sends_it() -> None:
-    assert {c.name() for c in COMMAND_HANDLERS} == set(EXPECTED)
+    assert {c.subject_name() for c in COMMAND_HANDLERS} == set(EXPECTED)
     for command in COMMAND_HANDLERS:
-        access, roles = command.ACCESS, EXPECTED[command.name()]
-        assert access.public == (roles is PUBLIC), command.name()
-        assert roles is PUBLIC or access.roles == roles, command.name()
+        access, roles = command.ACCESS, EXPECTED[command.subject_name()]
+        assert access.public == (roles is PUBLIC), command.subject_name()
+        assert roles is PUBLIC or access.roles == roles, command.subject_name()
 
 
 def test_only_activities_come_from_game_servers_and_admins_only_from_the_cli() -> None:
     for command in COMMAND_HANDLERS:
-        expected = {GATEWAY, IN_PROCESS} | ({ACTIVITY_INGEST} if command.name() == "RecordActivity" else set())
-        assert command.ACCESS.callers == expected, command.name()
+        expected = {GATEWAY, IN_PROCESS} | ({ACTIVITY_INGEST} if command.subject_name() == "RecordActivity" else set())
+        assert command.ACCESS.callers == expected, command.subject_name()
     assert [c.ACCESS.callers for c in CLI_HANDLERS] == [{IN_PROCESS}]
 
 
@@ -51,7 +51,7 @@ def test_only_activities_come_from_game_servers_and_admins_only_from_the_cli() -
 ])
 async def test_the_dispatcher_refuses_a_back_office_command_to_anyone_else(actor: Actor, via: str, code: str) -> None:
     store = MemoryEventStore()
-    reply = await dispatch("CreateEvent", {"name": "E", "periodStart": "2026-12-01T00:00:00Z"},
+    reply = await dispatch("CreatePromotion", {"name": "E", "periodStart": "2026-12-01T00:00:00Z"},
                            Caller(uuid.uuid4().hex, actor, via=via), store)
     assert reply.error is not None and reply.error.code == code
     assert await store.head() == 0

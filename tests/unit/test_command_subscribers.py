@@ -83,7 +83,7 @@ async def test_a_body_the_typed_subscriber_refuses_gets_invalid_input_with_point
 
 
 async def test_a_caller_without_the_role_is_forbidden_whatever_the_body(bus: Bus) -> None:
-    reply = await bus.command("CreateEvent", {"name": 3}, Actor("u1", frozenset({"USER"})))
+    reply = await bus.command("CreatePromotion", {"name": 3}, Actor("u1", frozenset({"USER"})))
     assert reply["error"]["code"] == "forbidden"
 
 

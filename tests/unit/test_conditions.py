@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.activity import PeriodFacts
+from domain.activity_facts import PeriodFacts
 from domain.conditions import (
     LANGUAGE_VERSION,
     AllOf,

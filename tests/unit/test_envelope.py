@@ -39,7 +39,7 @@ def test_a_valid_envelope_gives_the_signed_caller(key) -> None:
 
 
 @pytest.mark.parametrize(("name", "body", "now", "reason"), [
-    ("CreateEvent", BODY, NOW, "another command"),
+    ("CreatePromotion", BODY, NOW, "another command"),
     ("ChangeUserRoles", BODY.replace(b"u1", b"u2"), NOW, "body"),
     ("ChangeUserRoles", BODY, NOW + 30 + 5, "expired"),
     ("ChangeUserRoles", BODY, NOW - 6, "not yet valid"),

@@ -27,7 +27,7 @@ async def test_login_records_the_login_and_refuses_unknown_and_wrong_alike():
     assert ok.ok and ok.result["id"] == user["id"] and ok.result["lastLoginAt"] and ok.version == 2
     wrong = await send(store, "LogIn", {"email": "a@b.co", "password": "nope-nope-1"})
     unknown = await send(store, "LogIn", {"email": "ghost@b.co", "password": PASSWORD})
-    assert wrong.error == unknown.error and wrong.error.status == 401
+    assert wrong.error == unknown.error and wrong.error.code == "unauthorized"
     assert wrong.error.detail == "invalid email or password"
 
 
@@ -35,11 +35,11 @@ async def test_only_an_admin_actor_changes_roles():
     store = MemoryEventStore()
     user = (await send(store, "RegisterUser", {"email": "a@b.co", "password": PASSWORD})).result
     payload = {"userId": user["id"], "roles": ["OPERATOR"]}
-    assert (await send(store, "ChangeUserRoles", payload, roles="OPERATOR")).error.status == 403
+    assert (await send(store, "ChangeUserRoles", payload, roles="OPERATOR")).error.code == "forbidden"
     changed = await send(store, "ChangeUserRoles", payload, roles="ADMIN", actor="admin-1")
     assert changed.ok and changed.result["roles"] == ["OPERATOR"]
     assert (await send(store, "RefreshSession", {"userId": user["id"]})).result["roles"] == ["OPERATOR"]
-    assert (await send(store, "RefreshSession", {"userId": "nobody"})).error.status == 401
+    assert (await send(store, "RefreshSession", {"userId": "nobody"})).error.code == "unauthorized"
 
 
 async def test_create_admin_runs_only_in_process_and_promotes_an_existing_email():

@@ -11,17 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.activity import PeriodFacts
+from domain.activity_facts import PeriodFacts
 from domain.conditions import LANGUAGE_VERSION, parse_condition
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.evaluation import evaluate, holds
 from domain.events import DomainEvent
-from domain.promotion import EventDetails, Promotion, RewardTerms
+from domain.promotion import Promotion, PromotionDetails, RewardTerms
 from domain.promotion_events import (
     EventActivated,
     EventCreated,
-    EventStatus,
     EventUpdated,
+    PromotionStatus,
     RewardAttachedToEvent,
     RewardDetachedFromEvent,
 )
@@ -37,13 +37,13 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 RULE = {"all": [{"login_days": {"min": 3}}, {"invites": {"min": 1}}]}
 
 
-def details(**overrides: Any) -> EventDetails:
+def details(**overrides: Any) -> PromotionDetails:
     values: dict[str, Any] = {"name": "Winter", "description": "", "period_start": T0,
                               "period_end": T0 + timedelta(days=7), "reward_condition": None}
-    return EventDetails(**(values | overrides))
+    return PromotionDetails(**(values | overrides))
 
 
-def created(status: EventStatus = EventStatus.ACTIVE, **overrides: Any) -> Promotion:
+def created(status: PromotionStatus = PromotionStatus.ACTIVE, **overrides: Any) -> Promotion:
     event = Promotion("e1")
     event.create(details(**overrides), status, "op", NOW)
     return event
@@ -57,8 +57,11 @@ def commit(event: Promotion) -> list[DomainEvent]:
 
 
 def rebuilt(event: Promotion, events: list[DomainEvent]) -> Promotion:
-    copy = Promotion.rehydrate(event.id, events)
-    assert isinstance(copy, Promotion)
+    """As `CommandContext.load` folds a stream: apply each event, the version counting them."""
+    copy = Promotion(event.id)
+    for number, past in enumerate(events, 1):
+        copy.apply(past)
+        copy.version = number
     return copy
 
 
@@ -66,8 +69,8 @@ def test_a_new_event_is_active_by_default_and_records_who_created_it() -> None:
     event = created()
     [recorded] = event.collect_events()
     assert isinstance(recorded, EventCreated)
-    assert recorded.status is EventStatus.ACTIVE and recorded.created_by == "op" and recorded.created_at == NOW
-    assert event.status is EventStatus.ACTIVE and event.created_at == event.updated_at == NOW
+    assert recorded.status is PromotionStatus.ACTIVE and recorded.created_by == "op" and recorded.created_at == NOW
+    assert event.status is PromotionStatus.ACTIVE and event.created_at == event.updated_at == NOW
 
 
 def test_a_period_must_end_after_it_starts() -> None:
@@ -105,17 +108,17 @@ def test_times_are_kept_to_the_millisecond() -> None:
 def test_activating_an_active_event_records_nothing() -> None:
     event = created()
     commit(event)
-    event.set_status(EventStatus.ACTIVE, "op", NOW)
+    event.set_status(PromotionStatus.ACTIVE, "op", NOW)
     assert event.collect_events() == []
-    event.set_status(EventStatus.INACTIVE, "op", NOW)
-    event.set_status(EventStatus.ACTIVE, "op", NOW)
+    event.set_status(PromotionStatus.INACTIVE, "op", NOW)
+    event.set_status(PromotionStatus.ACTIVE, "op", NOW)
     assert [type(e).__name__ for e in event.collect_events()] == ["EventDeactivated", "EventActivated"]
 
 
 def test_changes_to_an_unknown_event_are_not_found() -> None:
     event = Promotion("nope")
     with pytest.raises(NotFound):
-        event.set_status(EventStatus.ACTIVE, "op", NOW)
+        event.set_status(PromotionStatus.ACTIVE, "op", NOW)
     with pytest.raises(NotFound):
         event.attach(RewardTerms("r1", {}), "op", NOW)
 
@@ -167,7 +170,7 @@ def test_condition_errors_point_into_the_request_body() -> None:
 REWARDS = ["r1", "r2", "r3"]
 operations = st.lists(st.one_of(
     st.tuples(st.just("update"), st.sampled_from(["A", "B"]), st.integers(-2, 3)),
-    st.tuples(st.just("status"), st.sampled_from(list(EventStatus))),
+    st.tuples(st.just("status"), st.sampled_from(list(PromotionStatus))),
     st.tuples(st.just("attach"), st.sampled_from(REWARDS), st.none() | st.integers(0, 5)),
     st.tuples(st.just("terms"), st.sampled_from(REWARDS), st.booleans()),
     st.tuples(st.just("detach"), st.sampled_from(REWARDS)),
@@ -189,9 +192,9 @@ def _run(event: Promotion, op: tuple[Any, ...]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(operations, st.sampled_from(list(EventStatus)))
+@given(operations, st.sampled_from(list(PromotionStatus)))
 def test_any_sequence_of_operations_rebuilds_to_the_same_state_with_a_version_per_event(
-        ops: list[tuple[Any, ...]], initial: EventStatus) -> None:
+        ops: list[tuple[Any, ...]], initial: PromotionStatus) -> None:
     event = created(initial)
     stream: list[DomainEvent] = commit(event)
     attached: set[str] = set()
@@ -211,7 +214,7 @@ def test_any_sequence_of_operations_rebuilds_to_the_same_state_with_a_version_pe
             elif isinstance(e, RewardDetachedFromEvent):
                 attached.discard(e.reward_id)
             elif isinstance(e, EventActivated):
-                assert before[1] is EventStatus.INACTIVE
+                assert before[1] is PromotionStatus.INACTIVE
         stream.extend(new)
     copy = rebuilt(event, stream)
     assert copy.version == event.version == len(stream)

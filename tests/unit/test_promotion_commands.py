@@ -13,6 +13,7 @@ from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.messages import CommandReply
 from commands.store import MemoryEventStore
+from gateway.problems import status_for
 
 START, END = "2026-12-01T00:00:00Z", "2026-12-08T00:00:00Z"
 RULE = {"all": [{"login_days": {"min": 3}}, {"any": [{"invites": {"min": 2}}, {"checkins": {"min": 1}}]}]}
@@ -36,11 +37,11 @@ async def refused(store: MemoryEventStore, name: str, payload: dict[str, Any]) -
     reply = await send(store, name, payload)
     assert not reply.ok and reply.error is not None
     assert await store.head() == head, "a refused command must store nothing"
-    return reply.error.status, [e["path"] for e in reply.error.errors]
+    return status_for(reply.error.code), [e["path"] for e in reply.error.errors]
 
 
 async def new_event(store: MemoryEventStore, **fields: Any) -> dict[str, Any]:
-    return await ok(store, "CreateEvent", {"name": "Winter", "periodStart": START, "periodEnd": END} | fields)
+    return await ok(store, "CreatePromotion", {"name": "Winter", "periodStart": START, "periodEnd": END} | fields)
 
 
 async def new_reward(store: MemoryEventStore) -> dict[str, Any]:
@@ -58,8 +59,8 @@ async def test_create_event_answers_the_event_shape_with_its_rule() -> None:
 async def test_a_retried_create_stores_the_event_once() -> None:
     store = MemoryEventStore()
     body = {"name": "Once", "periodStart": START}
-    first = await send(store, "CreateEvent", body, command_id="same")
-    again = await send(store, "CreateEvent", body, command_id="same")
+    first = await send(store, "CreatePromotion", body, command_id="same")
+    again = await send(store, "CreatePromotion", body, command_id="same")
     assert first.result == again.result and await store.head() == 1
 
 
@@ -79,26 +80,27 @@ async def test_a_retried_create_stores_the_event_once() -> None:
 ])
 async def test_bad_event_fields_are_422_with_a_path_and_store_nothing(body: dict[str, Any], path: str) -> None:
     store = MemoryEventStore()
-    status, paths = await refused(store, "CreateEvent", body)
+    status, paths = await refused(store, "CreatePromotion", body)
     assert status == 422 and path in paths
 
 
 async def test_update_changes_only_the_given_fields_and_null_end_makes_it_open_ended() -> None:
     store = MemoryEventStore()
     event = await new_event(store, rewardCondition=RULE)
-    updated = await ok(store, "UpdateEvent", {"eventId": event["id"], "periodEnd": None, "status": "INACTIVE"})
+    updated = await ok(store, "UpdatePromotion", {"eventId": event["id"], "periodEnd": None, "status": "INACTIVE"})
     assert updated["periodEnd"] is None and updated["status"] == "INACTIVE"
     assert updated["name"] == "Winter" and updated["rewardCondition"] == RULE
-    cleared = await ok(store, "UpdateEvent", {"eventId": event["id"], "rewardCondition": None})
+    cleared = await ok(store, "UpdatePromotion", {"eventId": event["id"], "rewardCondition": None})
     assert cleared["rewardCondition"] is None
 
 
 async def test_update_refuses_null_for_required_fields_and_a_period_it_would_empty() -> None:
     store = MemoryEventStore()
     event = await new_event(store)
-    assert await refused(store, "UpdateEvent", {"eventId": event["id"], "name": None}) == (422, ["/name"])
-    assert await refused(store, "UpdateEvent", {"eventId": event["id"], "periodStart": END}) == (422, ["/periodEnd"])
-    assert (await refused(store, "UpdateEvent", {"eventId": "nope", "name": "x"}))[0] == 404
+    assert await refused(store, "UpdatePromotion", {"eventId": event["id"], "name": None}) == (422, ["/name"])
+    moved = {"eventId": event["id"], "periodStart": END}
+    assert await refused(store, "UpdatePromotion", moved) == (422, ["/periodEnd"])
+    assert (await refused(store, "UpdatePromotion", {"eventId": "nope", "name": "x"}))[0] == 404
 
 
 async def test_attach_answers_the_event_reward_and_refuses_a_second_attach() -> None:
@@ -133,7 +135,7 @@ async def test_terms_change_and_detach() -> None:
     event, reward = await new_event(store), await new_reward(store)
     ids = {"eventId": event["id"], "rewardId": reward["id"]}
     await ok(store, "AttachReward", ids)
-    changed = await ok(store, "UpdateEventReward", ids | {"stock": 3, "condition": {"level": {"min": 10}}})
+    changed = await ok(store, "UpdatePromotionReward", ids | {"stock": 3, "condition": {"level": {"min": 10}}})
     assert (changed["stock"], changed["remaining"], changed["condition"]) == (3, 3, {"level": {"min": 10}})
     assert (await ok(store, "DetachReward", ids))["detached"] is True
     assert (await refused(store, "DetachReward", ids))[0] == 404

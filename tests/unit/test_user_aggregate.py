@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import Conflict, InvalidInput
+from domain.events import DomainEvent
 from domain.user import Role, User, UserRolesChanged
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -18,6 +19,16 @@ role_lists = st.lists(st.sampled_from(list(Role)), max_size=6)
 def registered(roles: list[Role] | None = None) -> User:
     user = User("u1")
     user.register("Player@Example.COM", "hash", AT, roles)
+    return user
+
+
+
+def rebuilt(events: list[DomainEvent]) -> User:
+    """As `CommandContext.load` folds a stream: apply each event, the version counting them."""
+    user = User("u1")
+    for number, event in enumerate(events, 1):
+        user.apply(event)
+        user.version = number
     return user
 
 
@@ -42,8 +53,7 @@ def test_roles_are_the_last_nonempty_set_and_each_real_change_is_one_event(initi
         else:
             assert new == [UserRolesChanged(user_id="u1", roles=expected, previous_roles=before)]
         history += new
-    replayed = User.rehydrate("u1", history)
-    assert isinstance(replayed, User)
+    replayed = rebuilt(history)
     assert replayed.roles == expected and replayed.version == len(history)
     assert replayed.email == "player@example.com" and replayed.registered_at == AT
 
@@ -60,13 +70,13 @@ def test_role_changes_are_idempotent_and_order_free(first, second):
 
 
 def test_version_counts_stored_events_and_logins_update_last_login():
-    user = User.rehydrate("u1", registered().collect_events())
+    user = rebuilt(registered().collect_events())
     assert user.version == 1 and user.exists and user.last_login_at is None
     later = datetime(2026, 11, 26, tzinfo=UTC)
     user.record_login(later)
     user.change_roles([Role.ADMIN])
     events = user.collect_events()
-    again = User.rehydrate("u1", [*registered().collect_events(), *events])
+    again = rebuilt([*registered().collect_events(), *events])
     assert again.version == 3 and again.last_login_at == later and again.roles == [Role.ADMIN]
 
 

@@ -1,4 +1,5 @@
-"""Recording reported activities (`UserActivityRecorded`), once per idempotency id.
+"""Recording reported activities (`UserActivityRecorded`), once per idempotency id: the `ActivityRecord` aggregate.
+What the facts mean and how they fold per user is domain/activity_facts.py.
 
 Each activity is its own stream, `Activity-<activityId>`, written once at version 0 with the store claim
 `activity:<id>`. Why not a stream per user: no invariant spans a user's activities (the facts fold is
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import Field, ValidationError, field_validator
 
-from domain.activity import Activity, ActivityKind
+from domain.activity_facts import Activity, ActivityKind
 from domain.aggregate import Aggregate
 from domain.conditions import MAX_AMOUNT
 from domain.errors import FieldError, InvalidInput, field_errors

@@ -1,4 +1,5 @@
 """User activity facts (SPEC "Activities"): what game servers report, and the per-user fold conditions ask.
+Recording a report once, as the `ActivityRecord` aggregate, is domain/activity_record.py.
 
 All facts are UTC. Counters (logins, invites, check-ins, purchases) are kept per UTC calendar day, so a period is
 judged in whole UTC days: a day counts when the period overlaps it (an event starting 10:00 counts that morning's
