@@ -47,7 +47,12 @@ async def operator_headers(client: httpx.AsyncClient, db: Any) -> dict[str, str]
     """Register over HTTP, become OPERATOR through a command straight to the store (as an ADMIN would grant it),
     log in over HTTP; returns the bearer header."""
     email = f"ryw-{uuid.uuid4().hex[:8]}@example.com"
-    registered = await client.post("/auth/users", json={"email": email, "password": PASSWORD})
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    for _ in range(20):  # handler processes may still be starting: 503 until one subscribes; a retry is the same
+        registered = await client.post("/auth/users", json={"email": email, "password": PASSWORD}, headers=key)
+        if registered.status_code != 503:
+            break
+        await asyncio.sleep(0.5)
     assert registered.status_code == 201, registered.text
     store = MongoEventStore(db)
     try:
