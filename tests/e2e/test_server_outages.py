@@ -17,7 +17,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from commands.store.mongo import MongoEventStore
-from ops.servers import Server, Servers, free_port, spawn_python, start_all, stop_process
+from ops.servers import Server, Servers, free_port, running, spawn_python, stop_process
 from tests.e2e.conftest import wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +27,8 @@ PASSWORD = "outage-pass-9"
 @pytest.fixture(scope="module")
 def own_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """One set for the module: each test restarts the server it killed (and `every_server_up` any left dead)."""
-    servers = start_all(tmp_path_factory.mktemp("outage-servers"))
-    try:
+    with running(tmp_path_factory.mktemp("outage-servers")) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 @pytest.fixture(scope="module")

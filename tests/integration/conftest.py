@@ -16,6 +16,7 @@ from nats.aio.client import Client as NatsClient
 
 from base.nats_auth import ADMIN, GATEWAY, HANDLERS, PROJECTORS, RELAY, NatsCredentials, NatsLogin
 from base.settings import GatewaySettings
+from brokers.nats import connect_options, ensure_event_stream, make_broker
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
@@ -151,3 +152,25 @@ async def auth(platform: Platform) -> AsyncIterator[Auth]:
         yield Auth(platform, store)
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def test_stream(server_env: dict[str, str], nats_credentials: Any) -> AsyncIterator[tuple[Any, Any, str]]:
+    """A JetStream stream of this test's own for the relay, created by `admin` (the relay identity may create only
+    the platform's stream): yields the admin broker, a JetStream context and the stream's name."""
+    name = f"RELAY_TEST_{uuid.uuid4().hex[:8].upper()}"
+    admin = nats_credentials.settings_for(ADMIN, server_env["NATS_URL"])
+    broker = make_broker(admin.url, **connect_options(admin))
+    await broker.connect()
+    nc = NatsClient()
+    await nc.connect(server_env["NATS_URL"], **nats_credentials.connect_kwargs(ADMIN))
+    js = nc.jetstream()
+    with contextlib.suppress(Exception):
+        await js.delete_stream("REWARDS_EVENTS")  # subjects may not overlap between streams
+    await ensure_event_stream(broker, name)
+    try:
+        yield broker, js, name
+    finally:
+        await js.delete_stream(name)
+        await nc.close()
+        await broker.stop()

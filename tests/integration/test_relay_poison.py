@@ -4,20 +4,14 @@ once, until the stored event is fixed and the relay restarted."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from faststream.nats import NatsBroker
-from nats.aio.client import Client as NatsClient
 from prometheus_client import REGISTRY
 
-from base.nats_auth import ADMIN
-from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mapper import commit_to_doc
@@ -26,7 +20,6 @@ from domain.user import UserLoggedIn
 from gateway.controllers.health import stopped_readers
 
 pytestmark = pytest.mark.integration
-STREAM = "RELAY_POISON_TEST"
 
 
 async def login(store: MongoEventStore, user: str, version: int) -> None:
@@ -43,36 +36,17 @@ async def inject(db: Any, store: MongoEventStore, type_name: str, data: dict[str
     return position
 
 
-@pytest.fixture
-async def broker(server_env: dict[str, str], nats_credentials: Any) -> AsyncIterator[tuple[NatsBroker, Any]]:
-    admin = nats_credentials.settings_for(ADMIN, server_env["NATS_URL"])  # it creates and deletes streams
-    broker = make_broker(admin.url, **connect_options(admin))
-    await broker.connect()
-    nc = NatsClient()
-    await nc.connect(server_env["NATS_URL"], **nats_credentials.connect_kwargs(ADMIN))
-    js = nc.jetstream()
-    with contextlib.suppress(Exception):
-        await js.delete_stream("REWARDS_EVENTS")  # subjects may not overlap between streams
-    await ensure_event_stream(broker, STREAM)
-    try:
-        yield broker, js
-    finally:
-        await js.delete_stream(STREAM)
-        await nc.close()
-        await broker.stop()
-
-
-async def test_a_known_type_that_does_not_decode_is_published_as_stored_without_private_fields(mongo_db, broker):
-    nats, js = broker
+async def test_a_known_type_that_does_not_decode_is_published_as_stored_without_private_fields(mongo_db, test_stream):
+    nats, js, stream = test_stream
     store = MongoEventStore(mongo_db)
     await store.ensure_indexes()
     await login(store, "a", 0)
     bad = await inject(mongo_db, store, "UserRegistered", {"userId": "b", "email": "b@example.com",
                                                            "passwordHash": "$argon2id$secret", "roles": "USER"})
     await login(store, "a", 1)
-    relay = Relay(mongo_db, store, broker=nats, stream=STREAM)
+    relay = Relay(mongo_db, store, broker=nats, stream=stream)
     assert await relay.step() == 3 and relay.stopped is None
-    messages = await (await js.pull_subscribe("rewards.evt.>", stream=STREAM)).fetch(3, timeout=5)
+    messages = await (await js.pull_subscribe("rewards.evt.>", stream=stream)).fetch(3, timeout=5)
     poison = messages[1]
     assert int(poison.headers["Ledger-Position"]) == bad and poison.headers["Ledger-Undecodable"] == "true"
     assert poison.subject == "rewards.evt.User.UserRegistered"
@@ -80,15 +54,15 @@ async def test_a_known_type_that_does_not_decode_is_published_as_stored_without_
     assert "Ledger-Undecodable" not in (messages[0].headers or {}) | (messages[2].headers or {})
 
 
-async def test_an_unknown_type_stops_the_relay_alone_once_until_fixed_and_restarted(mongo_db, broker, caplog):
+async def test_an_unknown_type_stops_the_relay_alone_once_until_fixed_and_restarted(mongo_db, test_stream, caplog):
     caplog.set_level(logging.INFO, logger="ledger.relay")
-    nats, js = broker
+    nats, js, stream = test_stream
     store = MongoEventStore(mongo_db)
     await store.ensure_indexes()
     await login(store, "a", 0)
     bad = await inject(mongo_db, store, "UserVanished", {"userId": "a"})
     await login(store, "a", 1)
-    relay = Relay(mongo_db, store, broker=nats, stream=STREAM)
+    relay = Relay(mongo_db, store, broker=nats, stream=stream)
     assert await relay.step() == 1
     assert await relay.step() == 0 and await relay.step() == 0  # stopped: no retry, no new log line
     assert await relay.checkpoint() == bad - 1
@@ -102,10 +76,10 @@ async def test_an_unknown_type_stops_the_relay_alone_once_until_fixed_and_restar
     stored = await mongo_db[COMMITS].find_one({"position": bad})
     stored["events"][0] |= {"type": "UserLoggedIn", "data": {"userId": "a", "loggedInAt": "2026-11-01T00:00:00Z"}}
     await mongo_db[COMMITS].replace_one({"_id": stored["_id"]}, stored)
-    restarted = Relay(mongo_db, store, broker=nats, stream=STREAM)
+    restarted = Relay(mongo_db, store, broker=nats, stream=stream)
     assert await restarted.step() == 2 and restarted.stopped is None
     assert await restarted.checkpoint() == bad + 1
     assert await stopped_readers(mongo_db) == []
     assert REGISTRY.get_sample_value("ledger_relay_stopped") == 0
-    assert (await js.stream_info(STREAM)).state.messages == 3
+    assert (await js.stream_info(stream)).state.messages == 3
     assert (await mongo_db[CHECKPOINTS].find_one({"_id": RELAY_ID})).get("stopped") is None
