@@ -1,13 +1,12 @@
-"""NATS wiring: the broker factory and the JetStream stream. Objects are built per call (never at import time):
-FastStream marks a module-level JStream as declared after the first broker start, and a second server in the same
-process (tests) would then never get the stream."""
+"""NATS wiring: the broker factory and the JetStream stream. Objects are built per call (never at import time): a
+stream declared once per process would never reach a second server in the same process (tests)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from faststream.nats import JStream, NatsBroker
+from faststream.nats import NatsBroker
 from faststream.nats.security import NatsCredentials, NatsUserPassword
 
 from base.settings import NatsSettings
@@ -24,10 +23,6 @@ def make_broker(url: str, **kwargs: object) -> NatsBroker:
     log = logging.getLogger("ledger.nats")
     options: dict[str, Any] = {"max_reconnect_attempts": -1, **kwargs}
     return NatsBroker(url, logger=log, log_level=logging.DEBUG, **options)
-
-
-def event_stream(name: str) -> JStream:
-    return JStream(name, subjects=[f"{EVENT_PREFIX}.>"], duplicate_window=DUPLICATE_WINDOW_SECONDS)
 
 
 async def ensure_event_stream(broker: NatsBroker, name: str) -> None:
