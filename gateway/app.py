@@ -24,21 +24,22 @@ from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
 from gateway.controllers.auth import SessionController
 from gateway.controllers.conditions import ConditionController
-from gateway.controllers.event_rewards import EventRewardController
-from gateway.controllers.events import EventController
+from gateway.controllers.event_rewards import PromotionRewardController
+from gateway.controllers.events import PromotionController
 from gateway.controllers.health import HealthController
 from gateway.controllers.rewards import RewardController
-from gateway.controllers.users import RegistrationController, UserAdminController
+from gateway.controllers.users import RegistrationController, UserController
+from gateway.correlation import correlation_middleware
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.edge import Gateway
-from gateway.middleware import IdempotencyMiddleware, correlation_middleware, fingerprint_secret
+from gateway.idempotency import IdempotencyMiddleware, fingerprint_secret
 from gateway.problems import handle_exception
 from gateway.readmodels import ReadModels
 from gateway.state import GatewayState
 
-CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserAdminController,
-                          EventController, EventRewardController, RewardController, ActivityController,
+CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserController,
+                          PromotionController, PromotionRewardController, RewardController, ActivityController,
                           ConditionController]
 
 

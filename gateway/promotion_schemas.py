@@ -18,7 +18,8 @@ from domain.promotion import Description, EventName, PerUserLimit, Stock
 from domain.promotion_events import EventStatus
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
 from domain.types import IsoTime, SingleLine, StrictBool, StrictInt
-from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
+from gateway.resources.rewards import EXAMPLE_REWARD
+from gateway.schemas import Schema
 
 _UNSET_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
 CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (login_days, invites, purchase_total, "
@@ -26,8 +27,6 @@ CONDITION_DOC: Final = ("A rule of the condition language: one key, a leaf (logi
                         "eligible. Errors answer 422 with a JSON pointer to the offending part.")
 CONDITION_EXAMPLE: Final = {"all": [{"login_days": {"min": 3}}, {"any": [
     {"invites": {"min": 2}}, {"purchase_total": {"min": 5000, "currency": "KRW"}}]}]}
-EXAMPLE_REWARD: Final = {"id": "8b2e4f6a1c3d4e5f9a0b7c6d5e4f3a2b", "type": "POINT", "name": "500 bonus points",
-                         "points": 500, "createdAt": EXAMPLE_TIME, "createdBy": EXAMPLE_ID}
 
 
 def with_example(example: dict[str, Any]) -> ConfigDict:
@@ -68,23 +67,6 @@ class EventUpdate(Schema):
     reward_condition: dict[str, Any] | None = Field(default_factory=lambda: None, description=CONDITION_DOC)
 
 
-class EventOut(Schema):
-    id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
-    name: str = Field(examples=["Winter login festival"])
-    description: str = Field(examples=["Log in three days running this December"])
-    period_start: str = Field(examples=["2026-12-01T00:00:00.000Z"])
-    period_end: str | None = Field(description="exclusive; null = open-ended", examples=["2027-01-01T00:00:00.000Z"])
-    status: EventStatus
-    reward_condition: dict[str, Any] | None = Field(examples=[CONDITION_EXAMPLE])
-    created_by: str | None = Field(examples=[EXAMPLE_ID])
-    created_at: str = Field(examples=[EXAMPLE_TIME])
-    updated_at: str = Field(examples=[EXAMPLE_TIME])
-
-
-class EventPage(Page[EventOut]):
-    pass
-
-
 class RewardFields(Schema):
     """The fields of every reward type; which are required depends on the type in the path: POINT {name, points},
     ITEM {name, itemId, quantity}, COUPON {name, couponCode, expiry}, BADGE {name, badgeId}."""
@@ -97,24 +79,6 @@ class RewardFields(Schema):
     coupon_code: CouponCode | None = Field(default=None, description="COUPON")
     expiry: IsoTime | None = Field(default=None, description="COUPON")
     badge_id: ExternalId | None = Field(default=None, description="BADGE")
-
-
-class RewardOut(Schema):
-    id: str = Field(examples=[EXAMPLE_REWARD["id"]])
-    type: str = Field(description="POINT, ITEM, COUPON or BADGE", examples=["POINT"])
-    name: str = Field(examples=["500 bonus points"])
-    points: int | None = Field(default=None, examples=[500])
-    item_id: str | None = None
-    quantity: int | None = None
-    coupon_code: str | None = None
-    expiry: str | None = None
-    badge_id: str | None = None
-    created_at: str | None = Field(default=None, examples=[EXAMPLE_TIME])
-    created_by: str | None = Field(default=None, examples=[EXAMPLE_ID])
-
-
-class RewardPage(Page[RewardOut]):
-    pass
 
 
 class EventRewardCreate(Schema):
@@ -136,51 +100,8 @@ class EventRewardUpdate(Schema):
     per_user_limit: PerUserLimit = unset(1)
 
 
-class EventRewardOut(Schema):
-    event_id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
-    reward_id: str = Field(examples=[EXAMPLE_REWARD["id"]])
-    reward: RewardOut = Field(description="a copy of the catalogue reward", examples=[EXAMPLE_REWARD])
-    condition: dict[str, Any] | None = Field(examples=[{"invites": {"min": 2}}])
-    auto_resolve: bool
-    stock: int | None = Field(description="null = unlimited", examples=[100])
-    remaining: int | None = Field(description="stock minus grants; null = unlimited", examples=[97])
-    per_user_limit: int = Field(examples=[1])
-
-
-class EventRewardDetached(Schema):
-    event_id: str = Field(examples=["5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"])
-    reward_id: str = Field(examples=[EXAMPLE_REWARD["id"]])
-    detached: bool = Field(examples=[True])
-
-
-class EventRewardPage(Page[EventRewardOut]):
-    pass
-
-
-class ActivityAccepted(Schema):
-    id: str = Field(description="the reporter's idempotency id", examples=["login-2026-11-25-3f9c2a7d"])
-    user_id: str = Field(examples=[EXAMPLE_ID])
-    kind: str = Field(examples=["login"])
-    duplicate: bool = Field(description="true when this id was already recorded (stored once, not an error)")
-
-
 class PreviewIn(Schema):
     condition: dict[str, Any] | None = Field(description=CONDITION_DOC, examples=[CONDITION_EXAMPLE])
     period_start: IsoTime = Field(examples=["2026-12-01T00:00:00Z"])
     period_end: IsoTime | None = Field(default=None, examples=["2027-01-01T00:00:00Z"])
     sample_size: StrictInt = Field(default=20, ge=0, le=100)
-
-
-class PreviewSample(Schema):
-    user_id: str = Field(examples=[EXAMPLE_ID])
-    evaluation: dict[str, Any] = Field(description="{eligible, facts, explanation}", examples=[{
-        "eligible": True, "facts": {"login_days": 4},
-        "explanation": {"kind": "login_days", "required": {"min": 3}, "seen": 4, "passed": True}}])
-
-
-class PreviewOut(Schema):
-    users: int = Field(description="users with recorded activity that were evaluated", examples=[1200])
-    eligible: int = Field(examples=[312])
-    sample: list[PreviewSample]
-    took_ms: float = Field(examples=[84.5])
-

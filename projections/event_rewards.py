@@ -6,12 +6,15 @@ reward-request context; `remaining` is derived when read, so no fold has to read
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from domain.events import RecordedEvent
 from domain.promotion_events import EventRewardUpdated, RewardAttachedToEvent, RewardDetachedFromEvent
 from projections.base import Collection, Projection, fold, iso
 from projections.events import rule_json, stored
+from projections.paging import Paging, Sort, page_of
+
+ATTACH_ORDER: Final[Sort] = (("attachedAt", 1), ("_id", 1))
 
 
 def event_reward_id(event_id: str, reward_id: str) -> str:
@@ -41,9 +44,14 @@ class EventRewardsProjection(Projection):
                     "detached": True, "detachedAt": iso(e.at)}})
 
 
-def event_reward_doc_to_json(doc: dict[str, Any]) -> dict[str, Any]:
+def to_json(doc: dict[str, Any]) -> dict[str, Any]:
     """Equals `commands.promotions.event_reward_view` of the same state."""
     stock, granted = doc.get("stock"), int(doc.get("granted", 0))
     return {"eventId": doc["eventId"], "rewardId": doc["rewardId"], "reward": doc["reward"],
             "condition": rule_json(doc.get("condition")), "autoResolve": doc["autoResolve"], "stock": stock,
             "remaining": None if stock is None else max(0, stock - granted), "perUserLimit": doc["perUserLimit"]}
+
+
+async def find_page(coll: Collection, event_id: str, paging: Paging) -> dict[str, Any]:
+    """A page of the rewards attached to `event_id` (detached ones left out), in attach order, rendered."""
+    return await page_of(coll, {"eventId": event_id, "detached": False}, ATTACH_ORDER, paging, to_json)

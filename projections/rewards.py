@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from domain.events import RecordedEvent
-from domain.reward import RewardCreated, reward_view
+from domain.reward import RewardCreated, RewardType, reward_view
 from projections.base import Collection, Projection, fold, iso
+from projections.paging import Paging, Sort, page_of
+
+NEWEST_FIRST: Final[Sort] = (("createdAt", -1), ("_id", 1))
 
 
 class RewardsProjection(Projection):
@@ -23,6 +26,12 @@ class RewardsProjection(Projection):
                 **view, "createdAt": iso(e.created_at), "createdBy": e.created_by}})
 
 
-def reward_doc_to_json(doc: dict[str, Any]) -> dict[str, Any]:
+def to_json(doc: dict[str, Any]) -> dict[str, Any]:
     """`{id, type, name, ...type fields, createdAt, createdBy}` (what `POST /rewards/{type}` answered)."""
     return {"id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "_pos")}}
+
+
+async def find_page(coll: Collection, reward_type: RewardType | None, paging: Paging) -> dict[str, Any]:
+    """A page of catalogue rewards (of one type, if given), newest first, rendered."""
+    query = {} if reward_type is None else {"type": str(reward_type)}
+    return await page_of(coll, query, NEWEST_FIRST, paging, to_json)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from domain.events import RecordedEvent
-from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged
+from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged, normalise_email
 from projections.base import Collection, Projection, fold, iso
 
 
@@ -27,6 +27,18 @@ class UsersProjection(Projection):
                 await fold(coll, e.user_id, event.position, {"$set": {"lastLoginAt": iso(e.logged_in_at)}})
 
 
-def user_doc_to_json(doc: dict[str, object]) -> dict[str, object]:
+def to_json(doc: dict[str, Any]) -> dict[str, Any]:
     return {"id": doc["_id"], "email": doc["email"], "roles": doc["roles"], "createdAt": doc.get("createdAt"),
             "lastLoginAt": doc.get("lastLoginAt")}
+
+
+async def find_by_id(coll: Collection, user_id: str) -> dict[str, Any] | None:
+    """The rendered user, or None."""
+    doc = await coll.find_one({"_id": user_id})
+    return None if doc is None else to_json(doc)
+
+
+async def find_by_email(coll: Collection, email: str) -> dict[str, Any] | None:
+    """The rendered user with this email (any case), or None."""
+    doc = await coll.find_one({"email": normalise_email(email)})
+    return None if doc is None else to_json(doc)
