@@ -18,7 +18,7 @@ from base.nats_auth import GATEWAY, identity_settings
 from base.outages import STORE_SELECTION_TIMEOUT_MS
 from base.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSettings, RedisSettings
 from brokers.nats import connect_options, make_broker
-from gateway.auth.middleware import AuthenticationMiddleware
+from gateway.auth.bearer import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
 from gateway.bus import CommandBus

@@ -62,7 +62,7 @@ def _header(name: str, description: str, example: str, required: bool = False) -
                           documentation_only=True)
 
 
-#: Sent on every answer, problems included (gateway/middleware.py).
+#: Sent on every answer, problems included (gateway/correlation.py).
 CORRELATION_ID: Final = _header("X-Correlation-Id", "the request's X-Correlation-Id, or one made for it (in the logs)",
                                 "3f9c2a7d5e8b4c1a9d6e0f2b7c4a8e1d", required=True)
 #: Sent by every write (gateway/bus.py): pass it as `?minPosition=` to read this write.

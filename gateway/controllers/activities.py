@@ -49,9 +49,6 @@ def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any],
     requires_operator(connection, handler)
 
 
-requires_operator_or_service.roles = frozenset({"OPERATOR", "ADMIN", SERVICE_ROLE})  # type: ignore[attr-defined]
-
-
 class ActivityController(Controller):
     path = "/activities"
     tags = ["activities"]
