@@ -84,7 +84,7 @@ RETRY_WHEN_RUNNING: Final = _header("Retry-After", "when the first request with 
                                     "running: seconds to wait before retrying", "1")
 #: The headers of every write's answer.
 WRITE_HEADERS: Final = (LEDGER_POSITION, IDEMPOTENT_REPLAYED)
-#: Headers of answers no route returns: every answer's, and the problems' by status (`ResponseSpec` has no headers).
+#: Headers no route declares: every answer's, and the problems' by status (a `ResponseSpec` has no headers).
 EVERY_ANSWER: Final = (CORRELATION_ID,)
 PROBLEM_HEADERS: Final[dict[int, tuple[ResponseHeader, ...]]] = {
     409: (RETRY_WHEN_RUNNING,), 429: (RETRY_AFTER,), 503: (RETRY_AFTER,)}

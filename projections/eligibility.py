@@ -1,14 +1,15 @@
 """Condition preview over the `user_facts` read model: how many users a rule would admit now, with a sample.
 
-One pass over the collection in large batches (the next fetched while this one is evaluated), asking only for
+One pass over the collection in batches (the next fetched while this one is evaluated), asking only for
 the fact lists the rule's leaves read, and counting with the short-circuit `holds`; only the sampled users get a
 full explanation. Users without any recorded activity have no document and are not counted.
 
 The evaluation is pure Python (~90 µs per user), run on the gateway's event loop in slices of at most
-`SLICE_SECONDS`, returning to the loop between slices: every other request then waits at most one slice, where a
-whole batch used to hold the loop ~0.45 s. A worker thread would not help (the GIL serialises pure-Python work, and
-the loop then waits for the interpreter's switch interval per wake-up); a process pool would have to pickle every
-fetched document across. `ops/bench/preview_bench.py` measures the longest stall.
+`SLICE_SECONDS`, returning to the loop between slices, and batches are small (decoding a reply holds the loop too):
+every other request then waits about one slice, where a 5,000-user batch used to hold the loop ~0.45 s or more. A
+worker thread helps less (the GIL serialises pure-Python work, and the loop waits up to the interpreter's switch
+interval per wake-up); a process pool would pickle every fetched document across. What remains is the garbage
+collector's: the gateway freezes what start-up loaded (gateway/app.py). `ops/bench/preview_bench.py` measures it.
 """
 
 from __future__ import annotations
