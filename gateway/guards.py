@@ -21,7 +21,7 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     state = connection.scope.get("state", {})
     principal = state.get("principal")
     if principal is None:
-        if reason := state.get("auth_error"):  # set by gateway/auth/middleware.py (RFC 6750 challenge)
+        if reason := state.get("auth_error"):  # set by gateway/auth/bearer.py (RFC 6750 challenge)
             raise Unauthorized(f"the bearer token was refused: {reason}",
                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         raise Unauthorized("a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"})
@@ -39,7 +39,6 @@ def requires(*roles: str) -> Guard:
             raise Forbidden(f"requires one of the roles {', '.join(sorted(allowed))}")
 
     guard.__name__ = f"requires_{'_'.join(sorted(allowed)).lower() or 'signed_in'}"
-    guard.roles = allowed  # type: ignore[attr-defined]
     return guard
 
 

@@ -1,30 +1,20 @@
-"""Paged listings (SPEC "Lists"): `{items, total, page, limit}`, `page` from 1, `limit` 1..100 (default 20).
+"""Paged listings (SPEC "Lists"): `page` from 1, `limit` 1..100 (default 20); the page itself is the read model's
+(projections/paging.py).
 
 A dependency, so every listing declares the same two query parameters and a bad value is the same 400."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
-from projections.base import Collection
+from projections.paging import Paging
 
 MAX_LIMIT: Final = 100
 MAX_PAGE: Final = 1_000_000
-
-
-@dataclass(frozen=True)
-class Paging:
-    page: int
-    limit: int
-
-    @property
-    def skip(self) -> int:
-        return (self.page - 1) * self.limit
+__all__ = ["PAGING", "Paging"]
 
 
 async def provide_paging(
@@ -35,11 +25,3 @@ async def provide_paging(
 
 
 PAGING: Final = {"paging": Provide(provide_paging)}
-
-
-async def page_of(coll: Collection, query: dict[str, Any], sort: Sequence[tuple[str, int]], paging: Paging,
-                  view: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """One page of `query` in `sort` order (end the sort with a unique key so pages never overlap)."""
-    total = await coll.count_documents(query)
-    docs = await coll.find(query).sort(list(sort)).skip(paging.skip).limit(paging.limit).to_list()
-    return {"items": [view(doc) for doc in docs], "total": total, "page": paging.page, "limit": paging.limit}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,26 +32,8 @@ class UserCreate(Schema, Registration):
     """The `RegisterUser` command's own fields."""
 
 
-class UserOut(Schema):
-    id: str = Field(examples=[EXAMPLE_ID])
-    email: str = Field(examples=["player@example.com"])
-    roles: list[str] = Field(examples=[["USER"]])
-    created_at: datetime | None = Field(examples=[EXAMPLE_TIME])
-    last_login_at: datetime | None = Field(description="null until the first login", examples=[EXAMPLE_TIME])
-
-
 class LoginIn(Schema, Credentials):
     """The `LogIn` command's own fields."""
-
-
-class TokenOut(Schema):
-    """Login and refresh answer; the refresh token travels only in the `refresh_token` cookie."""
-
-    access_token: str = Field(description="EdDSA-signed JWT; send it as `Authorization: Bearer <token>`",
-                              examples=["eyJhbGciOiJFZERTQSIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiIzZjljIn0.c2lnbmF0dXJl"])
-    token_type: str = Field(examples=["Bearer"])
-    expires_in: int = Field(description="seconds until the access token expires", examples=[900])
-    user: UserOut
 
 
 class RolesIn(Schema, RoleSet):
@@ -72,29 +53,3 @@ class ProblemOut(Schema):
     status: int = Field(examples=[422])
     detail: str = Field(examples=["the request body breaks the schema"])
     errors: list[FieldErrorOut] | None = Field(default=None, description="only for field errors")
-
-
-class StatusOut(Schema):
-    """`/health/live` and `/auth/test`."""
-
-    status: str = Field(examples=["ok"])
-    service: str | None = Field(default=None, examples=["auth"])
-
-
-class StoppedReaderOut(Schema):
-    """A projection or the relay stopped before an event it cannot fold (the error itself is in the log)."""
-
-    reader: str = Field(examples=["projection:rewards"])
-    position: int | None = Field(examples=[1042])
-    type: str | None = Field(examples=["RewardCreated"])
-    stopped_at: str | None = Field(examples=["2026-11-25T10:00:00.000Z"])
-
-
-class ReadinessOut(Schema):
-    """`/health/ready`: 200 when every server is reachable ("degraded" when a reader stopped), else 503 with the
-    same shape (and Retry-After)."""
-
-    status: str = Field(description='"ok", "degraded" or "unavailable"', examples=["ok"])
-    checks: dict[str, str] = Field(description='"ok" or "down" per dependency ("degraded" for readSide)',
-                                   examples=[{"nats": "ok", "store": "ok", "redis": "ok"}])
-    stopped: list[StoppedReaderOut] | None = Field(default=None, description="present only when degraded")

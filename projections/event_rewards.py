@@ -6,12 +6,15 @@ reward-request context; `remaining` is derived when read, so no fold has to read
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Final
 
 from domain.events import RecordedEvent
 from domain.promotion_events import EventRewardUpdated, RewardAttachedToEvent, RewardDetachedFromEvent
 from domain.promotion_shape import promotion_reward_json, stored
 from projections.base import Collection, Projection, fold, iso
+from projections.paging import Paging, Sort, page_of
+
+ATTACH_ORDER: Final[Sort] = (("attachedAt", 1), ("_id", 1))
 
 
 def event_reward_id(event_id: str, reward_id: str) -> str:
@@ -42,4 +45,9 @@ class EventRewardsProjection(Projection):
 
 
 #: The one rendering of a promotion's reward, which the handlers answer with too.
-event_reward_doc_to_json = promotion_reward_json
+to_json = promotion_reward_json
+
+
+async def find_page(coll: Collection, event_id: str, paging: Paging) -> dict[str, Any]:
+    """A page of the rewards attached to `event_id` (detached ones left out), in attach order, rendered."""
+    return await page_of(coll, {"eventId": event_id, "detached": False}, ATTACH_ORDER, paging, to_json)

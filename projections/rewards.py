@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Final
 
 from domain.events import RecordedEvent
-from domain.reward import RewardCreated, reward_document, reward_json
+from domain.reward import RewardCreated, RewardType, reward_document, reward_json
 from projections.base import Collection, Projection, fold
+from projections.paging import Paging, Sort, page_of
+
+NEWEST_FIRST: Final[Sort] = (("createdAt", -1), ("_id", 1))
 
 
 class RewardsProjection(Projection):
@@ -22,4 +25,10 @@ class RewardsProjection(Projection):
 
 
 #: The one rendering of a reward, which the handler answers with too.
-reward_doc_to_json = reward_json
+to_json = reward_json
+
+
+async def find_page(coll: Collection, reward_type: RewardType | None, paging: Paging) -> dict[str, Any]:
+    """A page of catalogue rewards (of one type, if given), newest first, rendered."""
+    query = {} if reward_type is None else {"type": str(reward_type)}
+    return await page_of(coll, query, NEWEST_FIRST, paging, to_json)

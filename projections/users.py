@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from domain.events import RecordedEvent
-from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged, user_json
+from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged, normalise_email, user_json
 from projections.base import Collection, Projection, fold, iso
 
 
@@ -28,4 +28,16 @@ class UsersProjection(Projection):
 
 
 #: The one rendering of a user, which the handlers answer with too.
-user_doc_to_json = user_json
+to_json = user_json
+
+
+async def find_by_id(coll: Collection, user_id: str) -> dict[str, Any] | None:
+    """The rendered user, or None."""
+    doc = await coll.find_one({"_id": user_id})
+    return None if doc is None else to_json(doc)
+
+
+async def find_by_email(coll: Collection, email: str) -> dict[str, Any] | None:
+    """The rendered user with this email (any case), or None."""
+    doc = await coll.find_one({"email": normalise_email(email)})
+    return None if doc is None else to_json(doc)

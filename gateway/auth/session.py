@@ -13,7 +13,8 @@ from base.settings import AuthSettings
 from gateway.auth.refresh import RefreshTokens
 from gateway.auth.throttle import Limiter, LoginPolicy, LoginThrottle, RegistrationLimit
 from gateway.auth.tokens import TokenService, load_or_create_key
-from gateway.bus import json_response
+from gateway.bus import POSITION_HEADER
+from gateway.resources.users import TokenOut, UserOut
 
 REFRESH_COOKIE = "refresh_token"
 COOKIE_PATH = "/auth"  # the cookie travels only to the auth routes, never to the rest of the API
@@ -46,13 +47,13 @@ class AuthServices:
     def cleared_cookie(self) -> str:
         return self.refresh_cookie("", max_age=0)
 
-    def session_response(self, user: dict[str, Any], refresh_token: str, position: int | None) -> Response[bytes]:
+    def session_response(self, user: dict[str, Any], refresh_token: str, position: int | None) -> Response[TokenOut]:
         """200 {accessToken, tokenType, expiresIn, user}; the refresh token only in the cookie."""
         access = self.tokens.issue(user["id"], user["roles"], user.get("email"))
-        body = {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.settings.access_ttl, "user": user}
-        response = json_response(body, 200, position)
-        response.headers.update({"Set-Cookie": self.refresh_cookie(refresh_token), "Cache-Control": "no-store"})
-        return response
+        body = TokenOut(access_token=access, token_type="Bearer", expires_in=self.settings.access_ttl,
+                        user=UserOut.model_validate(user))
+        headers = {"Set-Cookie": self.refresh_cookie(refresh_token), "Cache-Control": "no-store"}
+        return Response(body, headers=headers | ({POSITION_HEADER: str(position)} if position is not None else {}))
 
 
 def provide_auth(request: Request[Any, Any, Any]) -> AuthServices:

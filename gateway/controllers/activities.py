@@ -17,11 +17,12 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
 
 from domain.activity_record import ActivityReport, report_json
+from gateway.answers import written
 from gateway.bus import CommandBus
-from gateway.docs import BODY, BUS, GUARDED, WRITE, answer, problem_responses
+from gateway.docs import BODY, BUS, GUARDED, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator
 from gateway.principal import Principal
-from gateway.promotion_schemas import ActivityAccepted
+from gateway.resources.activities import ActivityAccepted
 
 SERVICE_ROLE: Final = "SERVICE"
 SERVICE_PRINCIPAL: Final = Principal("service", frozenset({SERVICE_ROLE}))
@@ -48,9 +49,6 @@ def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any],
     requires_operator(connection, handler)
 
 
-requires_operator_or_service.roles = frozenset({"OPERATOR", "ADMIN", SERVICE_ROLE})  # type: ignore[attr-defined]
-
-
 class ActivityController(Controller):
     path = "/activities"
     tags = ["activities"]
@@ -59,9 +57,9 @@ class ActivityController(Controller):
     @post("/", guards=[requires_operator_or_service], operation_id="record_activity", status_code=202,
           summary="Record a user activity fact (OPERATOR/ADMIN or the service token); the same id twice is "
                   "stored once",
-          responses={**answer(ActivityAccepted, "Recorded (or already recorded: `duplicate: true`)", 202),
-                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)})
+          response_description="Recorded (or already recorded: `duplicate: true`)", response_headers=WRITE_HEADERS,
+          responses=problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404))
     async def record_activity(self, data: JSONBody[ActivityReport], request: Request[Any, Any, Any],
-                              bus: NamedDependency[CommandBus]) -> Response[bytes]:
-        return await bus.execute(request, "RecordActivity", {"activity": report_json(data), "source": "http"},
-                                 status=202)
+                              bus: NamedDependency[CommandBus]) -> Response[ActivityAccepted]:
+        reply = await bus.send(request, "RecordActivity", {"activity": report_json(data), "source": "http"})
+        return written(ActivityAccepted, reply, 202)

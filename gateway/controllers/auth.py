@@ -11,13 +11,27 @@ from litestar.params import JSONBody
 from gateway.auth.session import REFRESH_COOKIE, AuthServices, client_address, provide_auth
 from gateway.bus import CommandBus
 from gateway.controllers.users import find_user
-from gateway.docs import BODY, BUS, READ, SIGNED_IN, WRITE, answer, problem_responses
+from gateway.docs import (
+    BODY,
+    BUS,
+    CLEARED_COOKIE,
+    NO_STORE,
+    READ,
+    SET_COOKIE,
+    SIGNED_IN,
+    WRITE,
+    WRITE_HEADERS,
+    problem_headers,
+    problem_responses,
+)
 from gateway.guards import current_principal, requires_signed_in
 from gateway.problems import AppError, Unauthorized
 from gateway.readmodels import ReadModels
-from gateway.schemas import LoginIn, TokenOut, UserOut
+from gateway.resources.users import TokenOut, UserOut
+from gateway.schemas import LoginIn
 
 _COOKIE_DOC = "Sets the `refresh_token` cookie (HttpOnly, SameSite=Strict, Path=/auth, Secure)."
+_SESSION_HEADERS = (*WRITE_HEADERS, SET_COOKIE, NO_STORE)
 
 
 class SessionController(Controller):
@@ -28,9 +42,10 @@ class SessionController(Controller):
     @post("/login", operation_id="log_in", status_code=200, summary="Log in with email and password",
           description=f"{_COOKIE_DOC} Five failed attempts per account (or twenty per address) in 15 minutes "
                       "answer 429 with Retry-After.",
-          responses={**answer(TokenOut, "Logged in"), **problem_responses(*BODY, *WRITE, *BUS, 401, 429)})
+          response_description="Logged in", response_headers=_SESSION_HEADERS,
+          responses=problem_responses(*BODY, *WRITE, *BUS, 401, 429))
     async def log_in(self, data: JSONBody[LoginIn], request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
-                     auth: NamedDependency[AuthServices]) -> Response[bytes]:
+                     auth: NamedDependency[AuthServices]) -> Response[TokenOut]:
         async with auth.throttle.attempt(data.email, client_address(request)):  # only a refused password counts
             reply = await bus.send(request, "LogIn", data.model_dump(by_alias=True))
             user = reply.result or {}
@@ -41,9 +56,10 @@ class SessionController(Controller):
           summary="Rotate the refresh cookie and get a new access token",
           description=f"Reads the `refresh_token` cookie. {_COOKIE_DOC} The presented token stops working; "
                       "presenting it again revokes the whole session.",
-          responses={**answer(TokenOut, "A new access token"), **problem_responses(*WRITE, *BUS, 401)})
+          response_description="A new access token", response_headers=_SESSION_HEADERS,
+          responses=problem_responses(*WRITE, *BUS, 401), operation_class=problem_headers({401: (CLEARED_COOKIE,)}))
     async def refresh_session(self, request: Request[Any, Any, Any], bus: NamedDependency[CommandBus],
-                              auth: NamedDependency[AuthServices]) -> Response[bytes]:
+                              auth: NamedDependency[AuthServices]) -> Response[TokenOut]:
         presented = request.cookies.get(REFRESH_COOKIE)
         try:
             if not presented:
@@ -65,7 +81,8 @@ class SessionController(Controller):
     @post("/logout", operation_id="log_out", status_code=204, summary="End the session of the refresh cookie",
           description="Revokes every refresh token of the session and clears the cookie. Access tokens already "
                       "issued stay valid until they expire (at most ACCESS_TOKEN_TTL_SECONDS).",
-          responses={**answer(None, "Logged out", 204), **problem_responses(*WRITE, *BUS)})
+          response_description="Logged out", response_headers=(CLEARED_COOKIE, NO_STORE),
+          responses=problem_responses(*WRITE, *BUS))
     async def log_out(self, request: Request[Any, Any, Any], auth: NamedDependency[AuthServices]) -> Response[None]:
         if presented := request.cookies.get(REFRESH_COOKIE):
             await auth.refresh.revoke(presented)
@@ -73,8 +90,8 @@ class SessionController(Controller):
                         headers={"Set-Cookie": auth.cleared_cookie(), "Cache-Control": "no-store"})
 
     @get("/me", operation_id="get_me", summary="The signed-in user", guards=[requires_signed_in],
-         security=[{"bearer": []}], responses={**answer(UserOut, "The signed-in user"),
-                                              **problem_responses(*SIGNED_IN, *READ, 404)})
+         security=[{"bearer": []}], response_description="The signed-in user",
+         responses=problem_responses(*SIGNED_IN, *READ, 404))
     async def get_me(self, request: Request[Any, Any, Any], read_models: NamedDependency[ReadModels],
-                     min_position: NamedDependency[int | None]) -> Response[bytes]:
-        return await find_user(read_models, min_position, {"_id": current_principal(request).user_id})
+                     min_position: NamedDependency[int | None]) -> UserOut:
+        return await find_user(read_models, min_position, user_id=current_principal(request).user_id)

@@ -3,19 +3,19 @@ explanation of each, read from the `user_facts` read model (nothing is written).
 
 from __future__ import annotations
 
-from litestar import Controller, Response, post
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from domain.errors import DomainError
 from domain.promotion import check_period
 from domain.stored_condition import read_condition
-from gateway.bus import json_response
-from gateway.docs import BODY, GUARDED, READ, WRITE, answer, problem_responses
+from gateway.docs import BODY, GUARDED, READ, WRITE, problem_responses
 from gateway.guards import requires_operator
 from gateway.problems import AppError
-from gateway.promotion_schemas import PreviewIn, PreviewOut
+from gateway.promotion_schemas import PreviewIn
 from gateway.readmodels import ReadModels
+from gateway.resources.conditions import PreviewOut
 from projections.eligibility import preview
 
 
@@ -31,10 +31,10 @@ class ConditionController(Controller):
 
     @post("/preview", guards=[requires_operator], operation_id="preview_condition", status_code=200,
           summary="Count the users a condition admits over a period, with a sample (OPERATOR/ADMIN)",
-          responses={**answer(PreviewOut, "Eligible users and a sample"),
-                     **problem_responses(*GUARDED, *BODY, *WRITE, *READ)})
+          response_description="Eligible users and a sample",
+          responses=problem_responses(*GUARDED, *BODY, *WRITE, *READ))
     async def preview_condition(self, data: JSONBody[PreviewIn], read_models: NamedDependency[ReadModels],
-                                min_position: NamedDependency[int | None]) -> Response[bytes]:
+                                min_position: NamedDependency[int | None]) -> PreviewOut:
         try:
             condition = read_condition(data.condition, "/condition")
             check_period(data.period_start, data.period_end)
@@ -42,4 +42,4 @@ class ConditionController(Controller):
             raise as_problem(exc) from None
         facts = await read_models.collection("user_facts", min_position)
         result = await preview(facts, condition, data.period_start, data.period_end, data.sample_size)
-        return json_response(result.to_json())
+        return PreviewOut.model_validate(result.to_json())

@@ -12,13 +12,12 @@ import asyncio
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.serialization import encode_json
+from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from brokers.relay import CHECKPOINTS, RELAY_ID
 from gateway.deps import gateway_state
-from gateway.docs import answer
-from gateway.schemas import ReadinessOut, StatusOut
+from gateway.resources.health import ReadinessOut, StatusOut
 from projections.pointers import stopped_projections
 
 CHECK_TIMEOUT = 2.0
@@ -57,14 +56,15 @@ class HealthController(Controller):
     path = "/"
     tags = ["ops"]
 
-    @get("/health/live", operation_id="health_live", responses=answer(StatusOut, "The gateway process is up"))
-    async def live(self) -> dict[str, str]:
-        return {"status": "ok"}
+    @get("/health/live", operation_id="health_live", response_description="The gateway process is up")
+    async def live(self) -> StatusOut:
+        return StatusOut(status="ok")
 
     @get("/health/ready", operation_id="health_ready", summary="NATS, store and Redis reachable",
-         responses={**answer(ReadinessOut, "Every dependency is reachable"),
-                    **answer(ReadinessOut, "A dependency is down (Retry-After: 5)", 503)})
-    async def ready(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+         response_description="Every dependency is reachable (`degraded`: a reader stopped)",
+         responses={503: ResponseSpec(ReadinessOut, description="A dependency is down (Retry-After: 5)",
+                                      generate_examples=False)})
+    async def ready(self, request: Request[Any, Any, Any]) -> Response[ReadinessOut]:
         state = gateway_state(request)
         nats, store, redis = await asyncio.gather(
             _check(state.broker.ping(CHECK_TIMEOUT)), _check(state.mongo.admin.command("ping")),
@@ -76,7 +76,7 @@ class HealthController(Controller):
         if stopped:  # named only when degraded, so the servers' checks keep their shape
             checks["readSide"] = "degraded"
             body |= {"status": "degraded" if ok else body["status"], "stopped": stopped}
-        return Response(encode_json(body), status_code=200 if ok else 503, media_type="application/json",
+        return Response(ReadinessOut.model_validate(body), status_code=200 if ok else 503,
                         headers={} if ok else {"Retry-After": "5"})
 
     @get("/metrics", operation_id="metrics", include_in_schema=False)

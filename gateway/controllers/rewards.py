@@ -5,24 +5,33 @@ fits no reward type is 422 whatever the path says."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.reward import RewardType
-from gateway.bus import CommandBus, json_response
-from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, answer, problem_responses
+from gateway.answers import written
+from gateway.bus import CommandBus
+from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
-from gateway.paging import PAGING, Paging, page_of
+from gateway.paging import PAGING, Paging
 from gateway.path_params import RewardTypeName
 from gateway.problems import BadRequest
-from gateway.promotion_schemas import RewardFields, RewardOut, RewardPage
+from gateway.promotion_schemas import RewardFields
 from gateway.readmodels import ReadModels
-from projections.rewards import reward_doc_to_json
+from gateway.resources.rewards import RewardOut, RewardPage
+from projections import rewards
 
-NEWEST_FIRST: Final = (("createdAt", -1), ("_id", 1))
+
+def type_filter(text: str | None) -> RewardType | None:
+    """`?type=` in any case; an unknown type is a bad filter (400), not an empty page."""
+    if text is None:
+        return None
+    if text.upper() not in RewardType.__members__:
+        raise BadRequest("unknown reward type", [{"path": "/type", "message": "must be point, item, coupon or badge"}])
+    return RewardType(text.upper())
 
 
 class RewardController(Controller):
@@ -33,27 +42,22 @@ class RewardController(Controller):
 
     @post("/{type:str}", guards=[requires_operator], operation_id="create_reward", status_code=201,
           summary="Create a catalogue reward of the type in the path (OPERATOR/ADMIN)",
-          responses={**answer(RewardOut, "The created reward", 201),
-                     **problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)})
+          response_description="The created reward", response_headers=WRITE_HEADERS,
+          responses=problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404))
     async def create_reward(self, reward_type: RewardTypeName, data: JSONBody[RewardFields],
-                            request: Request[Any, Any, Any], bus: NamedDependency[CommandBus]) -> Response[bytes]:
+                            request: Request[Any, Any, Any], bus: NamedDependency[CommandBus]) -> Response[RewardOut]:
         fields = data.model_dump(mode="json", by_alias=True, exclude_unset=True)
-        return await bus.execute(request, "CreateReward", {"rewardType": reward_type, "fields": fields},
-                                 status=201)
+        reply = await bus.send(request, "CreateReward", {"rewardType": reward_type, "fields": fields})
+        return written(RewardOut, reply, 201)
 
     @get("/", guards=[requires_signed_in], operation_id="list_rewards", summary="List catalogue rewards",
-         responses={**answer(RewardPage, "A page of rewards"), **problem_responses(*SIGNED_IN, *READ)})
+         response_description="A page of rewards, newest first", responses=problem_responses(*SIGNED_IN, *READ))
     async def list_rewards(
         self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
         paging: NamedDependency[Paging],
         reward_type: Annotated[str | None, QueryParameter(
             name="type", max_length=16, description="point, item, coupon or badge (any case)")] = None,
-    ) -> Response[bytes]:
-        query: dict[str, Any] = {}
-        if reward_type is not None:
-            if reward_type.upper() not in RewardType.__members__:
-                raise BadRequest("unknown reward type", [{"path": "/type",
-                                                          "message": "must be point, item, coupon or badge"}])
-            query["type"] = reward_type.upper()
-        rewards = await read_models.collection("rewards", min_position)
-        return json_response(await page_of(rewards, query, NEWEST_FIRST, paging, reward_doc_to_json))
+    ) -> RewardPage:
+        wanted = type_filter(reward_type)
+        coll = await read_models.collection("rewards", min_position)
+        return RewardPage.model_validate(await rewards.find_page(coll, wanted, paging))

@@ -1,5 +1,5 @@
 """Schemathesis over every operation of the OpenAPI document, as anonymous and as each role (issue 7 "Tests"):
-no 5xx, every status, content type and body as documented.
+no 5xx, every status, content type, body and header of ours as documented.
 
 Bounded and reproducible: `MAX_EXAMPLES` generated cases per operation and role, derandomized (the same cases on
 every run), no example database. Hypothesis runs in a worker thread; each case's request is sent on the test's
@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 
+from tests.openapi_wire import header_mismatches
 from tests.role_table import ROLES
 
 pytestmark = pytest.mark.integration
@@ -63,28 +64,36 @@ def fuzz(doc: dict[str, Any], send: Callable[[dict[str, Any]], httpx.Response],
     for result in schema.get_all_operations():
         for mode in MODES:
             try:
-                fuzz_operation(result.ok(), mode, send, headers, failures)
+                fuzz_operation(doc, result.ok(), mode, send, headers, failures)
             except Unsatisfiable:  # negative mode on an operation without parameters or body: nothing to break
                 assert mode is GenerationMode.NEGATIVE, result.ok().label
     return list(failures.values())
 
 
-def fuzz_operation(operation: Any, mode: GenerationMode, send: Callable[[dict[str, Any]], httpx.Response],
-                   headers: dict[str, str], failures: dict[tuple[str, str], str]) -> None:
+def fuzz_operation(doc: dict[str, Any], operation: Any, mode: GenerationMode,
+                   send: Callable[[dict[str, Any]], httpx.Response], headers: dict[str, str],
+                   failures: dict[tuple[str, str], str]) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     def run(case: Any) -> None:
         kwargs = case.as_transport_kwargs(base_url=BASE_URL, headers=headers)
         response = send(httpx_kwargs(kwargs))
-        try:
-            case.validate_response(response, checks=CHECKS, headers=kwargs["headers"], transport_kwargs=kwargs)
-        except (Exception, BaseExceptionGroup) as exc:  # schemathesis' failure group: the first per check
-            first = "; ".join(getattr(e, "title", type(e).__name__) for e in getattr(exc, "exceptions", [exc]))
+
+        def fail(first: str) -> None:
             failures.setdefault((operation.label, first), (
                 f"{operation.label}: {response.status_code} {first}\n  request: {kwargs['method']} {kwargs['url']} "
                 f"params={kwargs.get('params')} body={kwargs.get('json', kwargs.get('data'))!r:.300}\n  answer: "
                 f"{response.text[:300]}"))
+
+        try:
+            case.validate_response(response, checks=CHECKS, headers=kwargs["headers"], transport_kwargs=kwargs)
+        except (Exception, BaseExceptionGroup) as exc:  # schemathesis' failure group: the first per check
+            fail("; ".join(getattr(e, "title", type(e).__name__) for e in getattr(exc, "exceptions", [exc])))
+        documented = doc["paths"][operation.path][operation.method.lower()]["responses"].get(
+            str(response.status_code))
+        for problem in header_mismatches(documented or {}, operation.label, response) if documented else []:
+            fail(problem)
 
     run()
 

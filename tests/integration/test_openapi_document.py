@@ -1,6 +1,7 @@
 """The OpenAPI document is the wire (issue 8 §1): every route, called with a valid request, answers a status the
 document lists, in a content type it lists, with a body its schema for that status accepts; field names are the
-camelCase the wire uses; path parameters carry SPEC's names; update bodies and filters pre-fill nothing."""
+camelCase the wire uses; the headers of ours it sends are documented (and those documented as required are sent);
+path parameters carry SPEC's names; update bodies and filters pre-fill nothing."""
 
 from __future__ import annotations
 
@@ -85,6 +86,11 @@ async def test_every_route_answers_what_the_document_says(platform, auth) -> Non
                       json={"name": "500 bonus points", "points": 500})).json()
     await w("POST", "/rewards/{type}", 404, headers=operator, path={"type": "gem"}, json={"name": "x", "points": 1})
     await w("GET", "/rewards", 200, headers=me)
+    once = {**operator, "Idempotency-Key": uuid.uuid4().hex}
+    for _ in range(2):  # the second is the first answer replayed, with Idempotent-Replayed
+        replayed = await w("POST", "/rewards/{type}", 201, headers=once, path={"type": "badge"},
+                           json={"name": "Early bird", "badgeId": "early-bird"})
+    assert replayed.headers["Idempotent-Replayed"] == "true"
     terms = {**event, "rewardId": reward["id"]}
     attached = await w("POST", "/events/{eventId}/rewards", 201, headers=operator, path=event,
                        json={"rewardId": reward["id"], "stock": 10})

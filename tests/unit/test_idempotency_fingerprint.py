@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from gateway.middleware import IdempotentRequest, fingerprint_secret
+from gateway.idempotency import IdempotentRequest, fingerprint_secret
 
 BODY = b'{"email": "alice@example.com", "password": "correct horse battery"}'
 SCOPE = {"method": "POST", "path": "/auth/users", "query_string": b"", "state": {}}

@@ -1,22 +1,17 @@
-"""ASGI middleware of the gateway: correlation id and request metrics, and Idempotency-Key replay for writes."""
+"""Idempotency-Key replay for writes (ASGI middleware): a retried write gets the first answer again."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp
 from redis.asyncio import Redis
 
-from base.logging import correlation_id
-from base.metrics import HTTP_LATENCY
 from gateway.asgi import BodyTooLarge, Message, Receive, Scope, Send, read_body, replaying, request_header
 from gateway.auth.tokens import load_or_create_key
 from gateway.problems import send_problem
@@ -24,36 +19,6 @@ from gateway.problems import send_problem
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PENDING_TTL_SECONDS = 60
 _REPLAYED_HEADERS = {"content-type", "ledger-position", "location", "retry-after"}
-__all__ = ["IdempotencyMiddleware", "correlation_middleware", "request_header"]
-
-
-def correlation_middleware(app: ASGIApp) -> ASGIApp:
-    """Take `X-Correlation-Id` or make one; echo it; time the request by its route template."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        cid = (request_header(scope, b"x-correlation-id") or "")[:128] or uuid.uuid4().hex
-        token = correlation_id.set(cid)
-        scope.setdefault("state", {})["correlation_id"] = cid
-        started, status = time.perf_counter(), 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableScopeHeaders.from_message(message)["X-Correlation-Id"] = cid
-            await send(message)
-
-        try:
-            await app(scope, receive, send_wrapper)
-        finally:
-            route = scope.get("path_template") or "unmatched"
-            HTTP_LATENCY.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)
-            correlation_id.reset(token)
-
-    return middleware
 
 
 def fingerprint_secret(signing_key_path: Path) -> bytes:

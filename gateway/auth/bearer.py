@@ -1,4 +1,5 @@
-"""Authentication: `Authorization: Bearer <jwt>` becomes a `Principal` in the scope state, or nothing.
+"""Bearer authentication (ASGI middleware): `Authorization: Bearer <jwt>` becomes a `Principal` in the scope state,
+or nothing.
 
 It never answers by itself: public routes ignore a bad token, and on a guarded route the guard (gateway/guards.py)
 answers 401, naming the reason it finds in `auth_error`."""
@@ -9,8 +10,8 @@ from typing import Any
 
 from litestar.types import ASGIApp
 
+from gateway.asgi import request_header
 from gateway.auth.tokens import InvalidToken, TokenService
-from gateway.middleware import request_header
 
 
 class AuthenticationMiddleware:
