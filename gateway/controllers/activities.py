@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Final
 
-from litestar import Controller, Request, Response, post
+from litestar import Request, Response, post
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
@@ -19,6 +19,7 @@ from litestar.params import JSONBody
 from domain.activity_record import ActivityReport, report_json
 from gateway.answers import written
 from gateway.bus import CommandBus
+from gateway.controllers.base import BearerController
 from gateway.docs import BODY, BUS, GUARDED, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator
 from gateway.principal import Principal
@@ -49,10 +50,9 @@ def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any],
     requires_operator(connection, handler)
 
 
-class ActivityController(Controller):
+class ActivityController(BearerController):
     path = "/activities"
     tags = ["activities"]
-    security = [{"bearer": []}]
 
     @post("/", guards=[requires_operator_or_service], operation_id="record_activity", status_code=202,
           summary="Record a user activity fact (OPERATOR/ADMIN or the service token); the same id twice is "

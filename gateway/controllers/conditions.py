@@ -3,13 +3,14 @@ explanation of each, read from the `user_facts` read model (nothing is written).
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from domain.errors import DomainError
 from domain.promotion import check_period
 from domain.stored_condition import read_condition
+from gateway.controllers.base import BearerController
 from gateway.docs import BODY, GUARDED, READ, WRITE, problem_responses
 from gateway.guards import requires_operator
 from gateway.problems import AppError
@@ -24,10 +25,9 @@ def as_problem(exc: DomainError) -> AppError:
     return AppError.from_domain(exc)
 
 
-class ConditionController(Controller):
+class ConditionController(BearerController):
     path = "/conditions"
     tags = ["conditions"]
-    security = [{"bearer": []}]
 
     @post("/preview", guards=[requires_operator], operation_id="preview_condition", status_code=200,
           summary="Count the users a condition admits over a period, with a sample (OPERATOR/ADMIN)",

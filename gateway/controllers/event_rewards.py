@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from gateway.answers import written
 from gateway.bus import CommandBus
+from gateway.controllers.base import ListingController
 from gateway.controllers.events import find_event
 from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
-from gateway.paging import PAGING, Paging
+from gateway.paging import Paging
 from gateway.path_params import EventId, RewardId
 from gateway.promotion_schemas import EventRewardCreate, EventRewardUpdate
 from gateway.readmodels import ReadModels
@@ -24,11 +25,9 @@ from projections import event_rewards
 _WRITE_PROBLEMS: Final = problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)
 
 
-class PromotionRewardController(Controller):
+class PromotionRewardController(ListingController):
     path = "/events/{eventId:str}/rewards"
     tags = ["events"]
-    security = [{"bearer": []}]
-    dependencies = PAGING
 
     @post("/", guards=[requires_operator], operation_id="attach_event_reward", status_code=201,
           summary="Attach a catalogue reward to an event, with its own condition and limits (OPERATOR/ADMIN)",

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.promotion_events import PromotionStatus
 from gateway.answers import not_found, written
 from gateway.bus import CommandBus
+from gateway.controllers.base import ListingController
 from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
-from gateway.paging import PAGING, Paging
+from gateway.paging import Paging
 from gateway.path_params import EventId
 from gateway.promotion_schemas import EventCreate, EventUpdate
 from gateway.readmodels import ReadModels
@@ -34,11 +35,9 @@ async def find_event(read_models: ReadModels, event_id: str, min_position: int |
     return event
 
 
-class PromotionController(Controller):
+class PromotionController(ListingController):
     path = "/events"
     tags = ["events"]
-    security = [{"bearer": []}]
-    dependencies = PAGING
 
     @post("/", guards=[requires_operator], operation_id="create_event", status_code=201,
           summary="Create an event (OPERATOR/ADMIN)", response_description="The created event",

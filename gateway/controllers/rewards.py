@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
 from domain.reward import RewardType
 from gateway.answers import written
 from gateway.bus import CommandBus
+from gateway.controllers.base import ListingController
 from gateway.docs import BODY, BUS, GUARDED, READ, SIGNED_IN, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_operator, requires_signed_in
-from gateway.paging import PAGING, Paging
+from gateway.paging import Paging
 from gateway.path_params import RewardTypeName
 from gateway.problems import BadRequest
 from gateway.promotion_schemas import RewardFields
@@ -34,11 +35,9 @@ def type_filter(text: str | None) -> RewardType | None:
     return RewardType(text.upper())
 
 
-class RewardController(Controller):
+class RewardController(ListingController):
     path = "/rewards"
     tags = ["rewards"]
-    security = [{"bearer": []}]
-    dependencies = PAGING
 
     @post("/{type:str}", guards=[requires_operator], operation_id="create_reward", status_code=201,
           summary="Create a catalogue reward of the type in the path (OPERATOR/ADMIN)",

@@ -11,6 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from gateway.answers import not_found, written
 from gateway.auth.session import client_address, provide_auth
 from gateway.bus import CommandBus
+from gateway.controllers.base import BearerController
 from gateway.docs import BODY, BUS, GUARDED, READ, WRITE, WRITE_HEADERS, problem_responses
 from gateway.guards import requires_admin
 from gateway.path_params import UserId
@@ -54,13 +55,12 @@ _ROLES_CHANGED: dict[str, Any] = {"response_description": "The updated user", "r
 _FOUND: dict[str, Any] = {"response_description": "The user", "responses": problem_responses(*GUARDED, *READ, 404)}
 
 
-class UserController(Controller):
+class UserController(BearerController):
     """User lookups and role management: ADMIN only (the ChangeUserRoles handler checks the role again)."""
 
     path = "/auth/users"
     tags = ["users"]
     guards = [requires_admin]
-    security = [{"bearer": []}]
 
     @get("/email", operation_id="get_user_by_email", summary="Find a user by email (ADMIN)", **_FOUND)
     async def get_user_by_email(
