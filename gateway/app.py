@@ -15,7 +15,7 @@ from litestar.plugins.pydantic import PydanticPlugin
 
 from base.settings import AuthSettings, GatewaySettings
 from commands.envelope import EnvelopeSigner
-from gateway.asyncapi import asyncapi_router
+from gateway.asyncapi import asyncapi_router, viewer_assets_router
 from gateway.auth.bearer import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
@@ -67,7 +67,7 @@ def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: G
             await redis.aclose()
 
     return Gateway(
-        route_handlers=[*CONTROLLERS, swagger_assets_router(), asyncapi_router(clients.queue)],
+        route_handlers=[*CONTROLLERS, swagger_assets_router(), asyncapi_router(clients.queue), viewer_assets_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),

@@ -26,6 +26,8 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/docs/oauth2-redirect.html"): PUBLIC,
     ("GET", "/docs/assets/{file_path:path}"): PUBLIC,
     ("HEAD", "/docs/assets/{file_path:path}"): PUBLIC,
+    ("GET", "/docs/asyncapi-assets/{file_path:path}"): PUBLIC,
+    ("HEAD", "/docs/asyncapi-assets/{file_path:path}"): PUBLIC,
     ("GET", "/docs/asyncapi"): PUBLIC,
     ("GET", "/docs/asyncapi.json"): PUBLIC,
     # auth: sessions (refresh and logout are authenticated by the refresh cookie, not a bearer token)

@@ -3,6 +3,7 @@ subject, the activity subject and every event subject, each with its payload sch
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -50,3 +51,13 @@ async def test_the_asyncapi_viewer_page_embeds_the_document(platform) -> None:
     response = await platform.client.get("/docs/asyncapi")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "rewards.cmd.RegisterUser" in response.text
+
+
+async def test_the_asyncapi_viewer_loads_only_from_the_gateway(platform) -> None:
+    """Offline like Swagger UI: every script and style the page names is served by the gateway itself."""
+    page = (await platform.client.get("/docs/asyncapi")).text
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert urls and all(url.startswith("/docs/asyncapi-assets/") for url in urls), urls
+    for url in urls:
+        asset = await platform.client.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 10_000, url
