@@ -14,10 +14,11 @@ from litestar.static_files import create_static_files_router
 
 from brokers.contract import asyncapi_document
 
-#: The viewer (AsyncAPI's React component) ships in the package, so the page works offline like Swagger UI.
+#: The viewer (AsyncAPI's React component) ships in the package, so the page works offline like Swagger UI. It
+#: compiles JSON schemas with `new Function` (ajv), hence 'unsafe-eval' on this page alone; scripts only from here.
 VIEWER_ASSETS: Final = Path(__file__).parent / "static" / "asyncapi"
 ASSETS_PATH: Final = "/docs/asyncapi-assets"
-VIEWER_POLICY: Final = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+VIEWER_POLICY: Final = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
                         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
                         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 _ICONS: Final = re.compile(r'<link rel="icon"[^>]*>\s*')
