@@ -18,9 +18,9 @@ from brokers.contract import asyncapi_document
 #: compiles JSON schemas with `new Function` (ajv), hence 'unsafe-eval' on this page alone; scripts only from here.
 VIEWER_ASSETS: Final = Path(__file__).parent / "static" / "asyncapi"
 ASSETS_PATH: Final = "/docs/asyncapi-assets"
-VIEWER_POLICY: Final = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-                        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-                        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+VIEWER_POLICY: Final = ("default-src 'none'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+                        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 _ICONS: Final = re.compile(r'<link rel="icon"[^>]*>\s*')
 
 

@@ -1,8 +1,9 @@
 """The gateway's side of the command bus: send a command over NATS request-reply, map the reply to HTTP.
 
-Every write goes through `execute`, so every write answers with `Ledger-Position` and maps handler errors, time-outs
-and missing handlers the same way. Every command carries an envelope signed with the platform key
-(commands/envelope.py) naming the authenticated caller; the handlers believe nothing else about who sent it."""
+Every write goes through `send` (and `gateway/answers.py:written`, which adds `Ledger-Position`), so handler errors,
+time-outs and missing handlers map the same way everywhere. Every command carries an envelope signed with the
+platform key (commands/envelope.py) naming the authenticated caller; the handlers believe nothing else about who sent
+it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import uuid
 from typing import Any
 
 from faststream.nats import NatsBroker
-from litestar import Request, Response
+from litestar import Request
 from litestar.serialization import encode_json
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
@@ -74,13 +75,3 @@ class CommandBus:
             assert error is not None
             raise AppError.for_code(error.code, error.detail, error.errors)
         return reply
-
-    async def execute(self, request: Request[Any, Any, Any], name: str, payload: dict[str, Any],
-                      status: int = 200) -> Response[bytes]:
-        reply = await self.send(request, name, payload)
-        return json_response(reply.result or {}, status, reply.position)
-
-
-def json_response(body: Any, status: int = 200, position: int | None = None) -> Response[bytes]:
-    headers = {POSITION_HEADER: str(position)} if position is not None else {}
-    return Response(encode_json(body), status_code=status, media_type="application/json", headers=headers)
