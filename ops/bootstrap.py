@@ -158,11 +158,17 @@ class InProcess:
 
 
 @contextlib.asynccontextmanager
-async def in_process(selection_timeout_ms: int | None = None) -> AsyncIterator[InProcess]:
-    """The store (MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), closed on the way out."""
+async def in_process(selection_timeout_ms: int = STORE_SELECTION_TIMEOUT_MS) -> AsyncIterator[InProcess]:
+    """The store (MONGO_URL, or DATA_DIR/run.json of a running `reward-ledger run`), closed on the way out. A store
+    that does not answer is given up on after `selection_timeout_ms` (pymongo's default is 30 s), so a CLI started
+    with the platform down answers in seconds."""
     settings = MongoSettings()
-    options = {"serverSelectionTimeoutMS": selection_timeout_ms} if selection_timeout_ms else {}
-    client = mongo_client(settings, **options)
+    client = mongo_client(settings, serverSelectionTimeoutMS=selection_timeout_ms)
+    try:
+        await client.admin.command("ping")  # before the CLI prints anything (a progress bar)
+    except BaseException:
+        await client.close()
+        raise
     db = client[settings.database]
     store = MongoEventStore(db)
     try:

@@ -111,7 +111,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 async def _in_process(args: argparse.Namespace) -> int:
-    """The CLIs that run on the store in this process, each handed it by the composition root."""
+    """The CLIs that run on the store in this process, each handed it by the composition root. An unreachable store
+    is one line and exit 2, for all of them alike."""
+    from pymongo.errors import ConnectionFailure
+
+    try:
+        return await _run_in_process(args)
+    except ConnectionFailure as exc:
+        print(f"reward-ledger {args.command}: the event store is unreachable ({type(exc).__name__}); is "
+              "`reward-ledger run` up, or MONGO_URL right?", file=sys.stderr)
+        return 2
+
+
+async def _run_in_process(args: argparse.Namespace) -> int:
     from ops.bootstrap import in_process
 
     match args.command:
@@ -129,9 +141,8 @@ async def _in_process(args: argparse.Namespace) -> int:
         case _:
             from ops.seed_demo import seed_demo_main
 
-            async with in_process(selection_timeout_ms=5000) as ctx:
+            async with in_process() as ctx:
                 return await seed_demo_main(ctx.store, args.users, args.seed)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,8 +25,6 @@ from collections.abc import Coroutine, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from pymongo.errors import PyMongoError
-
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.base import EventStore
@@ -239,8 +237,8 @@ async def seed(store: EventStore, users: int, seed_value: int) -> list[str]:
 
 
 async def seed_demo_main(store: MongoEventStore, users: int, seed_value: int) -> int:
-    """Exit 0 with a summary; 1 if a command was refused; 2 if the store is unreachable (no traceback). `store`
-    comes from ops/bootstrap.py `in_process`."""
+    """Exit 0 with a summary; 1 if a command was refused (an unreachable store is reported by ops/cli.py, exit 2).
+    `store` comes from ops/bootstrap.py `in_process`."""
     if users < 1:
         print("reward-ledger seed-demo: --users must be at least 1", file=sys.stderr)
         return 2
@@ -250,9 +248,5 @@ async def seed_demo_main(store: MongoEventStore, users: int, seed_value: int) ->
     except SeedError as exc:
         print(f"reward-ledger seed-demo: {exc}", file=sys.stderr)
         return 1
-    except PyMongoError as exc:
-        print(f"reward-ledger seed-demo: the event store is unreachable ({type(exc).__name__}); is `reward-ledger "
-              "run` up, or MONGO_URL right?", file=sys.stderr)
-        return 2
     print("\n".join(lines))
     return 0

@@ -70,3 +70,21 @@ async def test_cli_refuses_a_weak_password_and_missing_servers(platform, tmp_pat
     assert code == 1 and "/password" in err
     code, _, err = await admin_create(cli_env({"DATA_DIR": str(tmp_path)}), "x@example.com", PASSWORD)
     assert code == 2 and "run.json" in err
+
+
+async def test_admin_and_replay_say_in_one_line_when_the_store_cannot_be_reached() -> None:
+    """Not a 30 s `ServerSelectionTimeoutError` dump: one line naming what is missing, exit 2."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        env = cli_env({"MONGO_URL": f"mongodb://127.0.0.1:{probe.getsockname()[1]}"})
+    code, out, err = await admin_create(env, "root@example.com", PASSWORD)
+    assert code == 2 and not out and len(err.strip().splitlines()) == 1, err
+    assert "event store is unreachable" in err and err.startswith("reward-ledger admin:")
+    replay = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ops.cli", "replay", "--all", stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, cwd=ROOT, env=env)
+    _, err_bytes = await asyncio.wait_for(replay.communicate(), 60)
+    assert replay.returncode == 2 and "event store is unreachable" in err_bytes.decode(), err_bytes.decode()
+    assert len(err_bytes.decode().strip().splitlines()) == 1
