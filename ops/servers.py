@@ -167,10 +167,11 @@ def _wait_ready(name: str, process: subprocess.Popen[bytes], log_path: Path, pro
 
 
 def start_nats(data_dir: Path, credentials: NatsCredentials | None = None, stream: str = "REWARDS_EVENTS",
-               admin: bool = False) -> Server:
+               admin: bool = False, open_bus: bool = False) -> Server:
     """NATS with JetStream and per-identity permissions (`base.nats_auth`); it picks its own ports and writes them to
     a ports file we read back. Without `credentials`, they are kept in `data_dir`; `admin` adds an unrestricted
-    identity (test servers only). `extra["credentials"]` names the credentials file."""
+    identity (test servers only). `extra["credentials"]` names the credentials file. `open_bus` starts it with no
+    users at all, as an external NATS run without permissions would be (tests of the handlers' own checks)."""
     from base.nats_auth import ADMIN, CREDENTIALS_FILE, IDENTITIES, NatsCredentials, render_config, write_private
 
     binary = find_binary("nats-server")
@@ -184,7 +185,7 @@ def start_nats(data_dir: Path, credentials: NatsCredentials | None = None, strea
     shutil.rmtree(ports_dir, ignore_errors=True)
     ports_dir.mkdir()
     log_path = data_dir / "nats.log"
-    argv = [binary, "-c", str(config), "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js",
+    argv = [binary, *([] if open_bus else ["-c", str(config)]), "-a", "127.0.0.1", "-p", "-1", "-m", "-1", "-js",
             "-sd", str(data_dir / "jetstream"), "--ports_file_dir", str(ports_dir), "-l", str(log_path)]
     process = _spawn("nats-server", argv, log_path)
     ports: dict[str, list[str]] = {}

@@ -4,9 +4,16 @@ an anonymous or someone else's event, unthrottled password guessing). Each is re
 
 from __future__ import annotations
 
-import pytest
+import json
+import uuid
 
+import pytest
+from nats.aio.client import Client as NatsClient
+
+from base.settings import MongoSettings, NatsSettings
 from commands.store.mongo import MongoEventStore
+from ops.bootstrap import handlers
+from ops.servers import start_nats
 from tests.integration.bus_client import raw_command
 from tests.integration.conftest import PASSWORD
 
@@ -65,3 +72,27 @@ async def test_garbage_envelopes_are_refused_not_crashed_on(platform) -> None:
     for envelope in ["", "x", "a.b", "e30.AAAA", "!!!.???", "eyJ2IjoxfQ." + "A" * 86]:
         assert_unauthorized(await raw_command(platform, "Ping", {}, {"Command-Envelope": envelope}))
     assert_unauthorized(await raw_command(platform, "Ping", b"\xff not json"))
+
+
+async def test_on_a_bus_without_permissions_the_handlers_still_refuse_a_forged_caller(server_env, mongo_db,
+                                                                                       tmp_path) -> None:
+    """External mode run carelessly: a NATS with no users at all, so any client reaches the handlers. The signed
+    envelope is then the only check, and it holds: forged headers get `unauthorized`, and nothing is stored."""
+    nats = start_nats(tmp_path / "open-nats", open_bus=True)
+    try:
+        settings = NatsSettings(url=nats.url, queue=f"q{uuid.uuid4().hex[:8]}")
+        async with handlers(settings, MongoSettings()) as process:
+            anyone = NatsClient()
+            await anyone.connect(nats.url)  # no user, no password: the server lets everyone in
+            try:
+                for name, body in (("ChangeUserRoles", {"userId": "u1", "roles": ["ADMIN", "USER"]}),
+                                   ("CreatePromotion", EVENT)):
+                    msg = await anyone.request(f"rewards.cmd.{name}", json.dumps(body).encode(), timeout=5,
+                                               headers={"Command-Id": uuid.uuid4().hex, "Actor-Id": "u1",
+                                                        "Actor-Roles": "ADMIN"})
+                    assert_unauthorized(json.loads(msg.data))
+            finally:
+                await anyone.close()
+            assert await process.store.head() == 0
+    finally:
+        nats.stop()
