@@ -21,7 +21,7 @@ from commands.promotion_fields import (
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
 from domain.types import IsoTime, SingleLine, StrictInt
 from gateway.resources.rewards import EXAMPLE_REWARD
-from gateway.schemas import Schema
+from gateway.schemas import EventStatus, Schema
 
 
 def with_example(example: dict[str, Any]) -> ConfigDict:
@@ -31,7 +31,10 @@ def with_example(example: dict[str, Any]) -> ConfigDict:
 
 
 class EventCreate(Schema, PromotionFields):
-    """A new event; `status` is ACTIVE when left out. The `CreatePromotion` command's own fields."""
+    """A new event; `status` is ACTIVE when left out. The `CreatePromotion` command's own fields (`status` only
+    renamed for the document)."""
+
+    status: EventStatus = cast(Any, PromotionFields.model_fields["status"])  # the same field, renamed in the document
 
 
 class EventUpdate(Schema, PromotionChanges):
@@ -39,6 +42,8 @@ class EventUpdate(Schema, PromotionChanges):
     the rule, `status` activates or deactivates. The `UpdatePromotion` command's own fields."""
 
     model_config = with_example({"description": "Now with a bonus for invites", "periodEnd": "2027-01-15T00:00:00Z"})
+
+    status: EventStatus = cast(Any, PromotionChanges.model_fields["status"])
 
 
 class RewardFields(Schema):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from litestar.params import KwargDefinition
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from commands.identity import Credentials, Registration, RoleSet
+from domain.promotion_events import PromotionStatus
 
 T = TypeVar("T")
 #: Realistic values for the documentation (Swagger shows them; SPEC "Contract details" formats).
 EXAMPLE_ID = "3f9c2a7d5e8b4c1a9d6e0f2b7c4a8e1d"
 EXAMPLE_TIME = "2026-11-25T10:00:00.000Z"
+#: A promotion's status under the HTTP surface's name ("event"): the same type and values, documented as `EventStatus`.
+EventStatus = Annotated[PromotionStatus, KwargDefinition(schema_component_key="EventStatus")]
 
 
 class Schema(BaseModel):

@@ -9,7 +9,6 @@ from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 
-from domain.promotion_events import PromotionStatus
 from gateway.answers import not_found, written
 from gateway.bus import CommandBus
 from gateway.controllers.base import ListingController
@@ -20,6 +19,7 @@ from gateway.path_params import EventId
 from gateway.promotion_schemas import EventCreate, EventUpdate
 from gateway.readmodels import ReadModels
 from gateway.resources.events import EventOut, EventPage
+from gateway.schemas import EventStatus
 from projections import events
 
 _WRITE_PROBLEMS: Final = problem_responses(*GUARDED, *BODY, *WRITE, *BUS, 404)
@@ -52,7 +52,7 @@ class PromotionController(ListingController):
     async def list_events(
         self, read_models: NamedDependency[ReadModels], min_position: NamedDependency[int | None],
         paging: NamedDependency[Paging],
-        status: Annotated[PromotionStatus | None, QueryParameter(description="ACTIVE or INACTIVE")] = None,
+        status: Annotated[EventStatus | None, QueryParameter(description="ACTIVE or INACTIVE")] = None,
         name: Annotated[str | None, QueryParameter(max_length=200, description="substring, any case")] = None,
         in_period: Annotated[bool | None, QueryParameter(
             name="inPeriod", description="true: now is inside the period; false: outside")] = None,

@@ -6,9 +6,8 @@ from typing import Any, Final
 
 from pydantic import Field
 
-from domain.promotion_events import PromotionStatus
 from gateway.promotion_schemas import CONDITION_EXAMPLE
-from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, Page, Schema
+from gateway.schemas import EXAMPLE_ID, EXAMPLE_TIME, EventStatus, Page, Schema
 
 EXAMPLE_EVENT_ID: Final = "5d1e7a3c9b2f4e6a8c0d1b3e5f7a9c2e"
 
@@ -19,7 +18,7 @@ class EventOut(Schema):
     description: str = Field(examples=["Log in three days running this December"])
     period_start: str = Field(examples=["2026-12-01T00:00:00.000Z"])
     period_end: str | None = Field(description="exclusive; null = open-ended", examples=["2027-01-01T00:00:00.000Z"])
-    status: PromotionStatus
+    status: EventStatus
     reward_condition: dict[str, Any] | None = Field(examples=[CONDITION_EXAMPLE])
     created_by: str | None = Field(examples=[EXAMPLE_ID])
     created_at: str = Field(examples=[EXAMPLE_TIME])
