@@ -9,15 +9,15 @@ from litestar import Response
 from pydantic import BaseModel
 
 from commands.messages import CommandReply
-from gateway.bus import POSITION_HEADER
+from gateway.bus import position_headers
 from gateway.problems import NotFound
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def written(model: type[M], reply: CommandReply, status: int = 200) -> Response[M]:
-    headers = {POSITION_HEADER: str(reply.position)} if reply.position is not None else {}
-    return Response(model.model_validate(reply.result or {}), status_code=status, headers=headers)
+    return Response(model.model_validate(reply.result or {}), status_code=status,
+                    headers=position_headers(reply.position))
 
 
 def not_found(what: str, min_position: int | None) -> NotFound:

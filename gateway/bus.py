@@ -30,6 +30,11 @@ from gateway.problems import AppError, Unavailable
 POSITION_HEADER = "Ledger-Position"
 
 
+def position_headers(position: int | None) -> dict[str, str]:
+    """`Ledger-Position` of a write's answer (what a client passes back as `?minPosition=`)."""
+    return {POSITION_HEADER: str(position)} if position is not None else {}
+
+
 def principal_of(request: Request[Any, Any, Any]) -> Any:
     return request.scope.get("state", {}).get("principal")
 

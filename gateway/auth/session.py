@@ -13,7 +13,7 @@ from base.settings import AuthSettings
 from gateway.auth.refresh import RefreshTokens
 from gateway.auth.throttle import Limiter, LoginPolicy, LoginThrottle, RegistrationLimit
 from gateway.auth.tokens import TokenService, load_or_create_key
-from gateway.bus import POSITION_HEADER
+from gateway.bus import position_headers
 from gateway.resources.users import TokenOut, UserOut
 
 REFRESH_COOKIE = "refresh_token"
@@ -53,7 +53,7 @@ class AuthServices:
         body = TokenOut(access_token=access, token_type="Bearer", expires_in=self.settings.access_ttl,
                         user=UserOut.model_validate(user))
         headers = {"Set-Cookie": self.refresh_cookie(refresh_token), "Cache-Control": "no-store"}
-        return Response(body, headers=headers | ({POSITION_HEADER: str(position)} if position is not None else {}))
+        return Response(body, headers=headers | position_headers(position))
 
 
 def provide_auth(request: Request[Any, Any, Any]) -> AuthServices:
