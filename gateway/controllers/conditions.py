@@ -7,22 +7,15 @@ from litestar import post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from domain.errors import DomainError
 from domain.promotion import check_period
 from domain.stored_condition import read_condition
 from gateway.controllers.base import BearerController
 from gateway.docs import BODY, GUARDED, READ, WRITE, problem_responses
 from gateway.guards import requires_operator
-from gateway.problems import AppError
 from gateway.promotion_schemas import PreviewIn
 from gateway.readmodels import ReadModels
 from gateway.resources.conditions import PreviewOut
 from projections.eligibility import preview
-
-
-def as_problem(exc: DomainError) -> AppError:
-    """A domain refusal raised in the gateway itself, with the status and title a handler's would get."""
-    return AppError.from_domain(exc)
 
 
 class ConditionController(BearerController):
@@ -35,11 +28,8 @@ class ConditionController(BearerController):
           responses=problem_responses(*GUARDED, *BODY, *WRITE, *READ))
     async def preview_condition(self, data: JSONBody[PreviewIn], read_models: NamedDependency[ReadModels],
                                 min_position: NamedDependency[int | None]) -> PreviewOut:
-        try:
-            condition = read_condition(data.condition, "/condition")
-            check_period(data.period_start, data.period_end)
-        except DomainError as exc:
-            raise as_problem(exc) from None
+        condition = read_condition(data.condition, "/condition")  # a DomainError is a problem (gateway/problems.py)
+        check_period(data.period_start, data.period_end)
         facts = await read_models.collection("user_facts", min_position)
         result = await preview(facts, condition, data.period_start, data.period_end, data.sample_size)
         return PreviewOut.model_validate(result.to_json())
