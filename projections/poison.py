@@ -11,19 +11,21 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError, WriteConcernError
+from pymongo.errors import ExecutionTimeout, PyMongoError, WriteConcernError
 
+from base.outages import unavailable_service
 from commands.store.mapper import UnreadableEvent
 from domain.clock import iso
 from domain.events import RecordedEvent
 
-_TRANSIENT_TYPES = (ConnectionFailure, ExecutionTimeout, WriteConcernError, OSError, TimeoutError)
+#: Beyond an unreachable server (base/outages.py): slow or failing-over stores, which also say nothing of the event.
+_TRANSIENT_TYPES = (ExecutionTimeout, WriteConcernError, OSError, TimeoutError)
 
 
 def transient(exc: BaseException) -> bool:
     """A failure that says nothing about the event (the store or the bus is away, a failover, a timeout): the
     batch is retried, never a stop."""
-    return isinstance(exc, _TRANSIENT_TYPES) or (
+    return unavailable_service(exc) is not None or isinstance(exc, _TRANSIENT_TYPES) or (
         isinstance(exc, PyMongoError) and exc.has_error_label("RetryableWriteError"))
 MAX_ERROR_CHARS = 500
 
