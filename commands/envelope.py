@@ -40,7 +40,7 @@ class EnvelopeRefused(Exception):
 
 
 def body_digest(body: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode().rstrip("=")
+    return _b64(hashlib.sha256(body).digest())
 
 
 def _b64(raw: bytes) -> str:
