@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from base.nats_auth import ADMIN, IDENTITIES, NatsCredentials
+from base.nats_auth import NatsCredentials
 from ops.servers import Server, Servers, start_all, start_nats, start_valkey
 
 EXTERNAL_MONGO_URL = os.environ.get("MONGO_URL") or None  # read once: tests set MONGO_URL for their own parts
@@ -89,7 +89,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
 def nats_credentials(servers: Servers) -> NatsCredentials:
     """Every NATS identity of the session's server (and `admin`, unrestricted, for clean-up): each in-process part
     and each test client connects as one of them, as under `reward-ledger run`."""
-    return NatsCredentials.load_or_create(Path(servers.nats.extra["credentials"]), (*IDENTITIES, ADMIN))
+    return servers.nats_credentials()
 
 
 @pytest.fixture
