@@ -33,19 +33,40 @@ SERVER_URLS = ("NATS_URL", "MONGO_URL", "REDIS_URL")
 
 
 @dataclass
+class Backoff:
+    """When to restart a dead process: after 0.5 s, doubling per quick death up to MAX_BACKOFF; a process that
+    stayed up over 30 s starts again from 0.5 s. Parts and servers are restarted alike."""
+
+    restarts: int = 0
+    next_start: float = 0.0
+    started_at: float = field(default_factory=time.monotonic)
+
+    def due(self, what: str, code: int | None, now: float, hint: str = "") -> bool:
+        """Ask while the process is dead: the first time schedules the restart (and says so), then True once due."""
+        if self.next_start == 0.0:
+            self.restarts = 0 if now - self.started_at > 30 else self.restarts + 1
+            delay = min(MAX_BACKOFF, 0.5 * 2 ** self.restarts)
+            self.next_start = now + delay
+            log.warning("%s exited with %s; restarting in %.1fs%s", what, code, delay, hint)
+            print(f"{what} exited with {code}; restarting in {delay:.1f}s", file=sys.stderr, flush=True)
+            return False
+        if now < self.next_start:
+            return False
+        self.next_start, self.started_at = 0.0, now
+        return True
+
+
+@dataclass
 class Part:
     name: str
     argv: list[str]
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    next_start: float = 0.0
-    started_at: float = field(default=0.0)
+    backoff: Backoff = field(default_factory=Backoff)
 
     def start(self) -> None:
         self.process = spawn_python(["ops.cli", *self.argv], self.log_path, self.env)
-        self.started_at = time.monotonic()
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -63,9 +84,7 @@ class _Watched:
     """An embedded server under supervision: restarted with back-off, like a part."""
 
     server: Server
-    restarts: int = 0
-    next_start: float = 0.0
-    started_at: float = field(default_factory=time.monotonic)
+    backoff: Backoff = field(default_factory=Backoff)
 
 
 def _watch_servers(watched: list[_Watched]) -> None:
@@ -75,15 +94,7 @@ def _watch_servers(watched: list[_Watched]) -> None:
         server = entry.server
         if server.alive():
             continue
-        if entry.next_start == 0.0:
-            entry.restarts = 0 if now - entry.started_at > 30 else entry.restarts + 1
-            delay = min(MAX_BACKOFF, 0.5 * 2 ** entry.restarts)
-            entry.next_start = now + delay
-            log.warning("server %s exited with %s; restarting in %.1fs", server.name, server.process.returncode, delay)
-            print(f"server {server.name} exited with {server.process.returncode}; restarting in {delay:.1f}s",
-                  file=sys.stderr, flush=True)
-        elif now >= entry.next_start:
-            entry.next_start, entry.started_at = 0.0, now
+        if entry.backoff.due(f"server {server.name}", server.process.returncode, now):
             try:
                 server.restart()
             except ServerStartError as exc:
@@ -205,15 +216,6 @@ def _watch(parts: list[Part]) -> None:
     for part in parts:
         if part.process is None or part.process.poll() is None:
             continue
-        if part.next_start == 0.0:
-            code = part.process.returncode
-            uptime = now - part.started_at
-            part.restarts = 0 if uptime > 30 else part.restarts + 1
-            delay = min(MAX_BACKOFF, 0.5 * 2 ** part.restarts)
-            part.next_start = now + delay
-            log.warning("part %s exited with %s; restarting in %.1fs (log: %s)", part.name, code, delay, part.log_path)
-            print(f"part {part.name} exited with {code}; restarting in {delay:.1f}s", file=sys.stderr, flush=True)
-        elif now >= part.next_start:
-            part.next_start = 0.0
+        if part.backoff.due(f"part {part.name}", part.process.returncode, now, f" (log: {part.log_path})"):
             part.start()
 
