@@ -37,7 +37,12 @@ class DomainEvent(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
     def public_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.to_data().items() if k not in self.PRIVATE_FIELDS}
+        return self.public(self.to_data())
+
+    @classmethod
+    def public(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """A stored payload of this type less its private fields: what may leave the store (the event feed)."""
+        return {k: v for k, v in data.items() if k not in cls.PRIVATE_FIELDS}
 
 
 @dataclass(frozen=True)

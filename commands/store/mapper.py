@@ -59,8 +59,7 @@ class UnreadableEvent(RecordedEvent):
     def envelope(self) -> dict[str, Any]:
         """The stored payload as is, less the private fields its type declares."""
         cls = self.known_type
-        private = cls.PRIVATE_FIELDS if cls else frozenset()
-        data = {k: v for k, v in self.data.items() if k not in private} if isinstance(self.data, dict) else self.data
+        data = cls.public(self.data) if cls and isinstance(self.data, dict) else self.data
         return super().envelope() | {"data": data}
 
 
