@@ -25,6 +25,7 @@ from base.subjects import COMMAND_PREFIX
 from commands.context import Caller
 from commands.dispatch import dispatch, error_reply
 from commands.envelope import HEADER, EnvelopeRefused, EnvelopeVerifier
+from commands.facts import FactsSource
 from commands.handlers import COMMAND_HANDLERS
 from commands.messages import Command, CommandReply
 from commands.store.base import EventStore
@@ -45,19 +46,22 @@ def dump(reply: CommandReply) -> dict[str, Any]:
     return reply.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def command_router(store_of: StoreOf, verifier: EnvelopeVerifier, queue: str) -> NatsRouter:
-    """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed."""
-    router = NatsRouter(prefix=f"{COMMAND_PREFIX}.", middlewares=[_envelope_check(store_of, verifier)])
+def command_router(store_of: StoreOf, verifier: EnvelopeVerifier, queue: str,
+                   facts: FactsSource | None = None) -> NatsRouter:
+    """`store_of` is asked per message, so a process that swaps its store (a benchmark) is followed; `facts` is
+    where reward requests read users' facts (the handler process gives the read model's)."""
+    router = NatsRouter(prefix=f"{COMMAND_PREFIX}.", middlewares=[_envelope_check(store_of, verifier, facts)])
     for cls in sorted(COMMAND_HANDLERS, key=lambda c: c.subject_name()):
         name = cls.subject_name()
         router.subscriber(name, queue=queue, max_workers=MAX_WORKERS, title=f"{COMMAND_PREFIX}.{name}",
-                          description=f"{(cls.__doc__ or '').strip()}\n\n{ENVELOPE_DOC}".strip())(_typed(cls, store_of))
+                          description=f"{(cls.__doc__ or '').strip()}\n\n{ENVELOPE_DOC}".strip())(
+                              _typed(cls, store_of, facts))
     return router
 
 
-def _typed(cls: type[Command], store_of: StoreOf) -> Callable[..., Any]:
+def _typed(cls: type[Command], store_of: StoreOf, facts: FactsSource | None) -> Callable[..., Any]:
     async def handle(command: Command, caller: Annotated[Caller, Context(CALLER)]) -> dict[str, Any]:
-        return dump(await dispatch(cls.subject_name(), command, caller, store_of()))
+        return dump(await dispatch(cls.subject_name(), command, caller, store_of(), facts=facts))
 
     # FastStream validates the body against the first parameter's annotation: this command's class.
     handle.__annotations__ = {**handle.__annotations__, "command": cls}
@@ -65,7 +69,8 @@ def _typed(cls: type[Command], store_of: StoreOf) -> Callable[..., Any]:
     return handle
 
 
-def _envelope_check(store_of: StoreOf, verifier: EnvelopeVerifier) -> type[BaseMiddleware]:
+def _envelope_check(store_of: StoreOf, verifier: EnvelopeVerifier,
+                    facts: FactsSource | None) -> type[BaseMiddleware]:
     class EnvelopeCheck(BaseMiddleware):
         """Verify the envelope on the raw bytes, then run the typed subscriber as the caller it names."""
 
@@ -82,17 +87,18 @@ def _envelope_check(store_of: StoreOf, verifier: EnvelopeVerifier) -> type[BaseM
                 with self.context.scope(CALLER, caller):
                     return await call_next(msg)
             except ValidationError:
-                return dump(await _untyped(name, body, caller, store_of()))
+                return dump(await _untyped(name, body, caller, store_of(), facts))
             finally:
                 correlation_id.reset(token)
 
     return EnvelopeCheck
 
 
-async def _untyped(name: str, body: bytes, caller: Caller, store: EventStore) -> CommandReply:
+async def _untyped(name: str, body: bytes, caller: Caller, store: EventStore,
+                   facts: FactsSource | None) -> CommandReply:
     """The reply to a body the typed subscriber refused, as the dispatcher words it (access first, then pointers)."""
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
         return error_reply("bad-request", "command body is not JSON")
-    return await dispatch(name, payload, caller, store)
+    return await dispatch(name, payload, caller, store, facts=facts)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from commands.desk import Job, desk_of
+from commands.facts import FactsSource, ScanFacts
 from commands.messages import IN_PROCESS
 from commands.store.base import AppendResult, EventStore, NewCommit
 from domain.aggregate import Aggregate
@@ -43,6 +45,12 @@ class CommandContext:
     actor: Actor = field(default_factory=Actor)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     appended: list[AppendResult] = field(default_factory=list)
+    #: Where users' activity facts are read (commands/facts.py); the handler processes get the read model's.
+    facts_source: FactsSource | None = None
+
+    @property
+    def facts(self) -> FactsSource:
+        return self.facts_source or ScanFacts(self.store)
 
     async def load(self, cls: type[A], aggregate_id: str) -> A:
         events = await self.store.read_stream(cls.stream_id(aggregate_id))
@@ -58,11 +66,29 @@ class CommandContext:
         events = agg.collect_events()
         if not events:
             return None
-        commit_id = self.command_id if not self.appended else f"{self.command_id}:{len(self.appended)}"
-        result = await self.store.append(NewCommit(
-            agg.stream_id(agg.id), agg.version, events, commit_id=commit_id, claim=claim,
-            metadata=Metadata(actor=self.actor.user_id, correlation_id=self.correlation_id,
-                              causation_id=self.command_id)))
+        result = await self.store.append(NewCommit(agg.stream_id(agg.id), agg.version, events,
+                                                   commit_id=self._commit_id(), claim=claim, metadata=self._metadata()))
         agg.version = result.version
         self.appended.append(result)
         return result
+
+    async def decide(self, cls: type[A], aggregate_id: str, decision: Callable[[A], Any],
+                     claim: str | None = None) -> Any:
+        """Run `decision` on the aggregate through this process's desk (commands/desk.py): serialised with every
+        other decision on that stream, batched with them into one store write. `decision` must raise before it
+        records anything; it returns the command's answer, computed from the aggregate it changed."""
+        job = Job(decision, self._commit_id(), self._metadata(), claim)
+        result, appended = await desk_of(self.store).decide(cls, aggregate_id, job)
+        if appended is not None:
+            self.appended.append(appended)
+        return result
+
+    async def desk_current(self, cls: type[A], aggregate_id: str) -> A:
+        """The aggregate as the desk last stored it (to answer from, or to check before reading elsewhere)."""
+        return await desk_of(self.store).current(cls, aggregate_id)
+
+    def _commit_id(self) -> str:
+        return self.command_id if not self.appended else f"{self.command_id}:{len(self.appended)}"
+
+    def _metadata(self) -> Metadata:
+        return Metadata(actor=self.actor.user_id, correlation_id=self.correlation_id, causation_id=self.command_id)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from base.metrics import COMMAND_LATENCY
 from commands.context import Caller, CommandContext
+from commands.facts import FactsSource
 from commands.handlers import COMMAND_HANDLERS, Handler
 from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
@@ -33,11 +34,13 @@ def error_reply(code: str, detail: str, errors: list[FieldError] | None = None) 
 
 
 async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
-                   handlers: Mapping[type[Command], Handler] = COMMAND_HANDLERS) -> CommandReply:
-    """`handlers` is the NATS-facing map unless a caller in-process (the admin CLI) brings its own."""
+                   handlers: Mapping[type[Command], Handler] = COMMAND_HANDLERS,
+                   facts: FactsSource | None = None) -> CommandReply:
+    """`handlers` is the NATS-facing map unless a caller in-process (the admin CLI) brings its own; `facts` is
+    where reward requests read users' facts (default: a scan of the store, for in-process callers)."""
     started, outcome = time.perf_counter(), "error"
     try:
-        reply = await _dispatch(name, payload, caller, store, handlers)
+        reply = await _dispatch(name, payload, caller, store, handlers, facts)
         outcome = "ok" if reply.ok else (reply.error.code if reply.error else "error")
         return reply
     except Exception:
@@ -50,7 +53,7 @@ async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
 
 
 async def _dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
-                    handlers: Mapping[type[Command], Handler]) -> CommandReply:
+                    handlers: Mapping[type[Command], Handler], facts: FactsSource | None) -> CommandReply:
     cls = COMMANDS.get(name)
     if cls is None or cls not in handlers:
         return error_reply("bad-request", f"unknown command {name}")
@@ -63,7 +66,8 @@ async def _dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
     except ValidationError as exc:
         return error_reply("invalid-input", "the command is not valid", field_errors(exc))
     for _ in range(MAX_ATTEMPTS):
-        ctx = CommandContext(store, caller.command_id, caller.correlation_id, caller.actor, now_ms)
+        ctx = CommandContext(store, caller.command_id, caller.correlation_id, caller.actor, now_ms,
+                             facts_source=facts)
         try:
             result = await handlers[cls](command, ctx)
         except ConcurrencyError:

@@ -12,6 +12,7 @@ from commands.context import CommandContext
 from commands.identity import IDENTITY_HANDLERS
 from commands.messages import Command, Ping
 from commands.promotions import PROMOTION_HANDLERS
+from commands.reward_requests import REWARD_REQUEST_HANDLERS
 from commands.rewards import REWARD_HANDLERS
 
 Handler = Callable[[Any, CommandContext], Awaitable[dict[str, Any]]]
@@ -28,4 +29,5 @@ COMMAND_HANDLERS: dict[type[Command], Handler] = {
     **PROMOTION_HANDLERS,
     **REWARD_HANDLERS,
     **ACTIVITY_HANDLERS,
+    **REWARD_REQUEST_HANDLERS,
 }

@@ -11,6 +11,7 @@ camelCase, so a field error's path is the same pointer the client sent. A field 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
@@ -81,42 +82,53 @@ def promotion_reward_answer(promotion: Promotion, reward_id: str) -> dict[str, A
 async def create_promotion(command: CreatePromotion, ctx: CommandContext) -> dict[str, Any]:
     details = PromotionDetails(command.name, command.description, command.period_start, command.period_end,
                                read_condition(command.reward_condition, "/rewardCondition"))
-    promotion = Promotion(uuid.uuid5(uuid.NAMESPACE_URL, f"event:{ctx.command_id}").hex)
-    promotion.create(details, command.status, ctx.actor.user_id, ctx.clock())
-    result = await ctx.save(promotion)
-    if result and result.duplicate:  # a retried command: answer with what was stored the first time
-        promotion = await ctx.load(Promotion, promotion.id)
-    return promotion_answer(promotion)
+    promotion_id, now = uuid.uuid5(uuid.NAMESPACE_URL, f"event:{ctx.command_id}").hex, ctx.clock()
 
+    def create(promotion: Promotion) -> dict[str, Any]:
+        if promotion.version:
+            return promotion_answer(promotion)  # a retried command: answer with what was stored the first time
+        promotion.create(details, command.status, ctx.actor.user_id, now)
+        return promotion_answer(promotion)
 
-async def _existing(ctx: CommandContext, promotion_id: str) -> Promotion:
-    promotion = await ctx.load(Promotion, promotion_id)
-    promotion.require_exists()
-    return promotion
+    answer: dict[str, Any] = await ctx.decide(Promotion, promotion_id, create)
+    return answer
 
 
 async def update_promotion(command: UpdatePromotion, ctx: CommandContext) -> dict[str, Any]:
-    promotion = await _existing(ctx, command.promotion_id)
-    given, now, old = command.model_fields_set, ctx.clock(), promotion.details
-    details = PromotionDetails(
-        command.name if "name" in given else old.name,
-        command.description if "description" in given else old.description,
-        command.period_start if "period_start" in given else old.period_start,
-        command.period_end if "period_end" in given else old.period_end,
-        read_condition(command.reward_condition, "/rewardCondition") if "reward_condition" in given
-        else old.reward_condition)
-    promotion.update(details, ctx.actor.user_id, now)
-    if "status" in given:
-        promotion.set_status(command.status, ctx.actor.user_id, now)
-    await ctx.save(promotion)
-    return promotion_answer(promotion)
+    given, now = command.model_fields_set, ctx.clock()
+    condition = read_condition(command.reward_condition, "/rewardCondition") if "reward_condition" in given else None
+
+    def update(promotion: Promotion) -> dict[str, Any]:
+        promotion.require_exists()
+        old = promotion.details
+        details = PromotionDetails(
+            command.name if "name" in given else old.name,
+            command.description if "description" in given else old.description,
+            command.period_start if "period_start" in given else old.period_start,
+            command.period_end if "period_end" in given else old.period_end,
+            condition if "reward_condition" in given else old.reward_condition)
+        promotion.update(details, ctx.actor.user_id, now)
+        if "status" in given:
+            promotion.set_status(command.status, ctx.actor.user_id, now)
+        return promotion_answer(promotion)
+
+    return await _decided(ctx, command.promotion_id, update)
+
+
+async def _decided(ctx: CommandContext, promotion_id: str, decision: Callable[[Promotion], dict[str, Any]]
+                   ) -> dict[str, Any]:
+    answer: dict[str, Any] = await ctx.decide(Promotion, promotion_id, decision)
+    return answer
 
 
 async def _set_status(promotion_id: str, status: PromotionStatus, ctx: CommandContext) -> dict[str, Any]:
-    promotion = await _existing(ctx, promotion_id)
-    promotion.set_status(status, ctx.actor.user_id, ctx.clock())
-    await ctx.save(promotion)
-    return promotion_answer(promotion)
+    now = ctx.clock()
+
+    def set_status(promotion: Promotion) -> dict[str, Any]:
+        promotion.set_status(status, ctx.actor.user_id, now)
+        return promotion_answer(promotion)
+
+    return await _decided(ctx, promotion_id, set_status)
 
 
 async def activate_promotion(command: ActivatePromotion, ctx: CommandContext) -> dict[str, Any]:
@@ -128,35 +140,44 @@ async def deactivate_promotion(command: DeactivatePromotion, ctx: CommandContext
 
 
 async def attach_reward(command: AttachReward, ctx: CommandContext) -> dict[str, Any]:
-    condition = read_condition(command.condition, "/condition")
-    promotion = await _existing(ctx, command.promotion_id)
+    condition, now = read_condition(command.condition, "/condition"), ctx.clock()
+    (await ctx.desk_current(Promotion, command.promotion_id)).require_exists()  # 404 for the event before the reward
     reward = await ctx.load(Reward, command.reward_id)
     terms = RewardTerms(command.reward_id, reward.view(), condition, command.auto_resolve, command.stock,
                         command.per_user_limit)
-    promotion.attach(terms, ctx.actor.user_id, ctx.clock())
-    await ctx.save(promotion)
-    return promotion_reward_answer(promotion, terms.reward_id)
+
+    def attach(promotion: Promotion) -> dict[str, Any]:
+        promotion.attach(terms, ctx.actor.user_id, now)
+        return promotion_reward_answer(promotion, terms.reward_id)
+
+    return await _decided(ctx, command.promotion_id, attach)
 
 
 async def update_promotion_reward(command: UpdatePromotionReward, ctx: CommandContext) -> dict[str, Any]:
-    promotion = await _existing(ctx, command.promotion_id)
-    old, given = promotion.terms(command.reward_id), command.model_fields_set
-    terms = RewardTerms(
-        old.reward_id, old.reward,
-        read_condition(command.condition, "/condition") if "condition" in given else old.condition,
-        command.auto_resolve if "auto_resolve" in given else old.auto_resolve,
-        command.stock if "stock" in given else old.stock,
-        command.per_user_limit if "per_user_limit" in given else old.per_user_limit, old.granted)
-    promotion.change_terms(terms, ctx.actor.user_id, ctx.clock())
-    await ctx.save(promotion)
-    return promotion_reward_answer(promotion, terms.reward_id)
+    given, now = command.model_fields_set, ctx.clock()
+    condition = read_condition(command.condition, "/condition") if "condition" in given else None
+
+    def change(promotion: Promotion) -> dict[str, Any]:
+        old = promotion.terms(command.reward_id)
+        terms = RewardTerms(
+            old.reward_id, old.reward, condition if "condition" in given else old.condition,
+            command.auto_resolve if "auto_resolve" in given else old.auto_resolve,
+            command.stock if "stock" in given else old.stock,
+            command.per_user_limit if "per_user_limit" in given else old.per_user_limit, old.granted)
+        promotion.change_terms(terms, ctx.actor.user_id, now)
+        return promotion_reward_answer(promotion, terms.reward_id)
+
+    return await _decided(ctx, command.promotion_id, change)
 
 
 async def detach_reward(command: DetachReward, ctx: CommandContext) -> dict[str, Any]:
-    promotion = await _existing(ctx, command.promotion_id)
-    promotion.detach(command.reward_id, ctx.actor.user_id, ctx.clock())
-    await ctx.save(promotion)
-    return {"eventId": promotion.id, "rewardId": command.reward_id, "detached": True}
+    now = ctx.clock()
+
+    def detach(promotion: Promotion) -> dict[str, Any]:
+        promotion.detach(command.reward_id, ctx.actor.user_id, now)
+        return {"eventId": promotion.id, "rewardId": command.reward_id, "detached": True}
+
+    return await _decided(ctx, command.promotion_id, detach)
 
 
 PROMOTION_HANDLERS: dict[type[Command], Any] = {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import copy
+from typing import ClassVar, Self
 
 from domain.events import DomainEvent
 
@@ -24,9 +25,21 @@ class Aggregate:
     def apply(self, event: DomainEvent) -> None:
         raise NotImplementedError
 
+    def draft(self) -> Self:
+        """A copy to decide on, so a refused or lost decision leaves this one as stored (commands/desk.py).
+        Aggregates with large state override it with a cheaper copy."""
+        d = copy.deepcopy(self)
+        d._pending = []
+        return d
+
     def trigger(self, event: DomainEvent) -> None:
         self.apply(event)
         self._pending.append(event)
+
+    @property
+    def uncommitted(self) -> tuple[DomainEvent, ...]:
+        """The events recorded since they were last collected (what the decision under way has recorded)."""
+        return tuple(self._pending)
 
     def collect_events(self) -> list[DomainEvent]:
         events, self._pending = self._pending, []

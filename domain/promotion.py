@@ -9,6 +9,9 @@ precision (what the store keeps), so what a handler answers equals what a read m
 
 from __future__ import annotations
 
+import copy
+from collections import ChainMap
+from collections.abc import MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
@@ -18,7 +21,8 @@ from pydantic import Field, StringConstraints
 from domain.aggregate import Aggregate
 from domain.clock import to_ms
 from domain.conditions import Condition
-from domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
+from domain.evaluation import Evaluation, FactView, evaluate
 from domain.events import DomainEvent
 from domain.promotion_events import (
     EventActivated,
@@ -29,6 +33,17 @@ from domain.promotion_events import (
     PromotionStatus,
     RewardAttachedToEvent,
     RewardDetachedFromEvent,
+)
+from domain.reward_request import (
+    OUT_OF_STOCK,
+    RequestState,
+    RequestStatus,
+    RewardGranted,
+    RewardRequestApproved,
+    RewardRequested,
+    RewardRequestRejected,
+    combined,
+    condition_reason,
 )
 from domain.stored_condition import load_condition, store_condition
 from domain.types import MultiLine, SingleLine, StrictInt
@@ -54,7 +69,7 @@ class PromotionDetails:
 
 @dataclass(frozen=True)
 class RewardTerms:
-    """How a reward is offered in one event. `granted` is for the reward-request context to count grants."""
+    """How a reward is offered in one event; `granted` counts its grants (RewardGranted), so `remaining` is exact."""
 
     reward_id: str
     reward: dict[str, Any]
@@ -90,7 +105,20 @@ class Promotion(Aggregate):
         self.created_by: str | None = None
         self.created_at: datetime | None = None
         self.updated_at: datetime | None = None
-        self.rewards: dict[str, RewardTerms] = {}
+        self.rewards: MutableMapping[str, RewardTerms] = {}
+        #: Every request on this promotion, and how many each user made per reward (`(reward_id, user_id)`):
+        #: both survive a detach, so re-attaching a reward does not reset anyone's limit.
+        self.requests: MutableMapping[str, RequestState] = {}
+        self.taken: MutableMapping[tuple[str, str], int] = {}
+
+    def draft(self) -> Promotion:
+        """A copy to decide on: it shares this aggregate's maps read-only (changes go to its own layer), so a batch
+        of decisions costs nothing to abandon and the aggregate only ever holds what was stored."""
+        d = copy.copy(self)
+        d.rewards, d.requests = ChainMap({}, self.rewards), ChainMap({}, self.requests)
+        d.taken = ChainMap({}, self.taken)
+        d._pending = []
+        return d
 
     def require_exists(self) -> None:
         if not self.exists:
@@ -164,6 +192,71 @@ class Promotion(Aggregate):
         self.terms(reward_id)
         self.trigger(RewardDetachedFromEvent(promotion_id=self.id, reward_id=reward_id, detached_by=by, at=at))
 
+    def request_reward(self, request_id: str, reward_id: str, user_id: str, facts: FactView, at: datetime) -> None:
+        """A user's request: refused (nothing recorded) unless the event is ACTIVE and inside its period (400), the
+        reward is attached (404) and the user is below `perUserLimit` (409). Recorded with the evaluation of both
+        rules; with `autoResolve` it is decided at once, in the same commit."""
+        self.require_exists()
+        if request_id in self.requests:
+            raise Conflict(f"reward request {request_id} already exists")
+        if self.status is not PromotionStatus.ACTIVE:
+            raise DomainError(f"event {self.id} is not active", [], "bad-request")
+        if not self.in_period(at):
+            raise DomainError(f"event {self.id} is not running now (its period is "
+                              f"{self.details.period_start.isoformat()} to "
+                              f"{self.details.period_end.isoformat() if self.details.period_end else 'open'})",
+                              [], "bad-request")
+        terms = self.terms(reward_id)
+        slot = self.taken.get((reward_id, user_id), 0) + 1
+        if slot > terms.per_user_limit:
+            raise Conflict(f"reward {reward_id} of event {self.id} was already requested "
+                           f"{terms.per_user_limit} time(s) by this user, its limit",
+                           [FieldError("/rewardId", "already requested")])
+        evaluation = self.evaluate(terms, facts)
+        self.trigger(RewardRequested(request_id=request_id, promotion_id=self.id, reward_id=reward_id,
+                                     user_id=user_id, slot=slot, evaluation=evaluation.to_json(), requested_at=at))
+        if terms.auto_resolve:
+            if evaluation.eligible:
+                self._approve(request_id, None, None, at)
+            else:
+                self._reject(request_id, None, condition_reason(evaluation), at)
+
+    def evaluate(self, terms: RewardTerms, facts: FactView) -> Evaluation:
+        """The event's rule AND the reward's, over the facts as seen in this event's period."""
+        return combined(evaluate(self.details.reward_condition, facts), evaluate(terms.condition, facts))
+
+    def decide(self, request_id: str, approve: bool, by: str | None, reason: str | None, at: datetime) -> None:
+        """An operator's decision, only from PENDING (409 otherwise). An approval takes one of the stock and grants
+        the reward; with no stock left the request is rejected `OUT_OF_STOCK` instead."""
+        state = self.requests.get(request_id)
+        if state is None:
+            raise NotFound(f"reward request {request_id} not found")
+        if state.status is not RequestStatus.PENDING:
+            raise Conflict(f"reward request {request_id} is already {state.status.value}",
+                           [FieldError("/status", f"the request is {state.status.value}; only PENDING can change")])
+        if not approve:
+            self._reject(request_id, by, reason or "REJECTED", at)
+            return
+        if state.reward_id not in self.rewards:
+            raise Conflict(f"reward {state.reward_id} is no longer attached to event {self.id}")
+        self._approve(request_id, by, reason, at)
+
+    def _approve(self, request_id: str, by: str | None, reason: str | None, at: datetime) -> None:
+        state = self.requests[request_id]
+        terms = self.rewards[state.reward_id]
+        if terms.remaining == 0:
+            self._reject(request_id, by, OUT_OF_STOCK, at)
+            return
+        self.trigger(RewardRequestApproved(request_id=request_id, promotion_id=self.id, reward_id=state.reward_id,
+                                           user_id=state.user_id, decided_by=by, reason=reason, decided_at=at))
+        self.trigger(RewardGranted(request_id=request_id, promotion_id=self.id, reward_id=state.reward_id,
+                                   user_id=state.user_id, reward=terms.reward, granted_at=at))
+
+    def _reject(self, request_id: str, by: str | None, reason: str, at: datetime) -> None:
+        state = self.requests[request_id]
+        self.trigger(RewardRequestRejected(request_id=request_id, promotion_id=self.id, reward_id=state.reward_id,
+                                           user_id=state.user_id, decided_by=by, reason=reason, decided_at=at))
+
     def apply(self, event: DomainEvent) -> None:
         match event:
             case EventCreated():
@@ -187,7 +280,18 @@ class Promotion(Aggregate):
                     self.rewards[event.reward_id], condition=load_condition(event.condition),
                     auto_resolve=event.auto_resolve, stock=event.stock, per_user_limit=event.per_user_limit)
             case RewardDetachedFromEvent():
-                self.rewards.pop(event.reward_id, None)
+                self.rewards = {k: v for k, v in self.rewards.items() if k != event.reward_id}
+            case RewardRequested():
+                self.requests[event.request_id] = RequestState(event.reward_id, event.user_id, RequestStatus.PENDING)
+                key = (event.reward_id, event.user_id)
+                self.taken[key] = self.taken.get(key, 0) + 1
+            case RewardRequestApproved() | RewardRequestRejected():
+                old = self.requests[event.request_id]
+                status = RequestStatus.APPROVED if isinstance(event, RewardRequestApproved) else RequestStatus.REJECTED
+                self.requests[event.request_id] = RequestState(old.reward_id, old.user_id, status)
+            case RewardGranted():
+                if (terms := self.rewards.get(event.reward_id)) is not None:
+                    self.rewards[event.reward_id] = replace(terms, granted=terms.granted + 1)
 
 
 _CAMEL: Final = {"name": "name", "description": "description", "period_start": "periodStart",

@@ -43,6 +43,7 @@ def requires(*roles: str) -> Guard:
 
 
 requires_signed_in = requires()
+requires_user = requires("USER")
 requires_admin = requires("ADMIN")
 requires_operator = requires("OPERATOR", "ADMIN")
 requires_reader = requires("OPERATOR", "ADMIN", "AUDITOR")

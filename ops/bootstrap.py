@@ -39,6 +39,7 @@ from gateway.app import create_app
 from gateway.state import GatewayClients
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
+from projections.user_facts import FactsReader
 
 log = logging.getLogger("ledger.bootstrap")
 MongoClient = AsyncMongoClient[dict[str, Any]]
@@ -82,7 +83,8 @@ async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None
     process = HandlerProcess(nats_broker(nats), mongo_client(mongo))
     process.store = MongoEventStore(process.client[mongo.database], on_appended=process.nudge)
     verifier = verifier or EnvelopeVerifier.from_settings(AuthSettings())
-    process.broker.include_router(command_router(lambda: process.store, verifier, nats.queue))
+    facts = FactsReader(process.client[mongo.database])
+    process.broker.include_router(command_router(lambda: process.store, verifier, nats.queue, facts))
     process.broker.include_router(activity_router(lambda: process.store, nats.queue))
     try:
         await process.store.ensure_indexes()

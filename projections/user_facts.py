@@ -15,18 +15,26 @@ read slower with it (3x on the stand-in at 200 activities per user). A document 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import defaultdict
 from typing import Any, ClassVar, Final
 
 from pymongo import InsertOne, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.activity_facts import UserFacts
 from domain.activity_record import UserActivityRecorded
+from domain.errors import DomainError
 from domain.events import RecordedEvent
 from projections.base import Collection, Projection
+from projections.pointers import load_pointer
 
 MAX_RACES: Final = 100
+#: How long a reward request waits for `minPosition` to be folded, and how often it looks.
+FACTS_WAIT_SECONDS: Final = 5.0
+FACTS_POLL_SECONDS: Final = 0.005
 
 
 def _doc(facts: UserFacts, position: int) -> dict[str, Any]:
@@ -95,3 +103,23 @@ class UserFactsProjection(Projection):
         if not complete:
             for event in events:
                 await self.apply(coll, event)
+
+
+class FactsReader:
+    """The handlers' source of users' facts (commands/facts.py `FactsSource`): the live `user_facts` collection,
+    after it has folded `min_position` when one is given (else as it is: milliseconds behind the store)."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.db = db
+
+    async def facts_of(self, user_id: str, min_position: int | None) -> UserFacts:
+        ptr = await load_pointer(self.db, UserFactsProjection.name)
+        deadline = time.monotonic() + FACTS_WAIT_SECONDS
+        while min_position is not None and ptr.position < min_position:
+            if ptr.stopped is not None or time.monotonic() > deadline:
+                raise DomainError(f"the activity facts have not reached position {min_position} yet (they are at "
+                                  f"{ptr.position}); retry", [], "unavailable")
+            await asyncio.sleep(FACTS_POLL_SECONDS)
+            ptr = await load_pointer(self.db, UserFactsProjection.name)
+        doc = await self.db[ptr.collection].find_one({"_id": user_id})
+        return facts_of(doc) if doc is not None else UserFacts(user_id)

@@ -62,7 +62,9 @@ class EventStore(Protocol):
         `commit_id` is already stored returns the first result with `duplicate=True` (idempotent retries)."""
         ...
 
-    async def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        """The stream's events past `after_version` (a version some commit ended at: a cached aggregate's), in order."""
+        ...
 
     async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
         """Events with position >= from_position in order; at most about `limit` (whole commits)."""
@@ -75,6 +77,11 @@ class EventStore(Protocol):
     async def stream_of_claim(self, claim: str) -> str | None:
         """The stream whose commit holds `claim` (e.g. the User stream of an email), None if unclaimed. Reads the
         store itself, so it sees a claim the moment its commit is stored (login right after registration)."""
+        ...
+
+    async def claimed(self, claim: str) -> list[RecordedEvent]:
+        """The events of the commit that holds `claim` (e.g. a reward request's first commit), [] if unclaimed;
+        read from the store itself, like `stream_of_claim`."""
         ...
 
 

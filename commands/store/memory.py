@@ -47,8 +47,9 @@ class MemoryEventStore:
             self._streams.setdefault(commit.stream_id, []).append(doc)
             return result_of(doc, duplicate=False)
 
-    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        return [e for doc in self._streams.get(stream_id, []) for e in commit_to_events(doc)]
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        return [e for doc in self._streams.get(stream_id, []) if doc["version"] > after_version
+                for e in commit_to_events(doc)]
 
     async def read_all(self, from_position: int, limit: int = 1000) -> list[RecordedEvent]:
         out: list[RecordedEvent] = []
@@ -65,3 +66,6 @@ class MemoryEventStore:
 
     async def stream_of_claim(self, claim: str) -> str | None:
         return next((str(doc["stream"]) for doc in self._commits if doc["claim"] == claim), None)
+
+    async def claimed(self, claim: str) -> list[RecordedEvent]:
+        return next((commit_to_events(doc) for doc in self._commits if doc["claim"] == claim), [])

@@ -185,8 +185,11 @@ class MongoEventStore:
             raise ConcurrencyError(doc["stream"], doc["version"] - 1)
         raise _PositionTaken  # the `last` index, or a conflict that has since gone: retry at a fresh tail
 
-    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        cursor = self._commits.find({"stream": stream_id}).sort("version", ASCENDING)
+    async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:
+        query: dict[str, Any] = {"stream": stream_id}
+        if after_version:
+            query["version"] = {"$gt": after_version}
+        cursor = self._commits.find(query).sort("version", ASCENDING)
         events = [e async for doc in cursor for e in commit_to_events(doc)]
         if events:
             self._known_end(stream_id, events[-1].version)
@@ -204,3 +207,7 @@ class MongoEventStore:
     async def stream_of_claim(self, claim: str) -> str | None:
         doc = await self._commits.find_one({"claim": claim}, {"stream": 1})
         return str(doc["stream"]) if doc else None
+
+    async def claimed(self, claim: str) -> list[RecordedEvent]:
+        doc = await self._commits.find_one({"claim": claim})
+        return commit_to_events(doc) if doc else []

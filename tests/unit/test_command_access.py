@@ -17,7 +17,7 @@ from commands.identity import CLI_HANDLERS
 from commands.messages import ACTIVITY_INGEST, GATEWAY, IN_PROCESS
 from commands.store import MemoryEventStore
 from gateway.controllers.activities import requires_operator_or_service
-from gateway.guards import Guard, requires_admin, requires_operator
+from gateway.guards import Guard, requires_admin, requires_operator, requires_user
 from gateway.principal import Principal
 from gateway.problems import AppError
 from tests.role_table import ROLES
@@ -49,6 +49,7 @@ EXPECTED = {
     "DeactivatePromotion": OPERATOR_ROUTES, "AttachReward": OPERATOR_ROUTES, "UpdatePromotionReward": OPERATOR_ROUTES,
     "DetachReward": OPERATOR_ROUTES, "CreateReward": OPERATOR_ROUTES,
     "RecordActivity": admitted(requires_operator_or_service),
+    "RequestReward": admitted(requires_user), "DecideRewardRequest": OPERATOR_ROUTES,
 }
 
 

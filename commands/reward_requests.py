@@ -1,0 +1,106 @@
+"""Reward requests: a user requests a reward of an event, an operator (or `autoResolve`) decides, an approval grants.
+
+Both commands are decisions on the promotion's stream, run through the desk (commands/desk.py), so concurrent
+requests on one promotion are decided one after another on one copy of its state and written together. The user's
+facts are read before the decision (commands/facts.py), outside the serialised part.
+
+A request's id derives from the command id, and its first commit claims `reward-request:<id>`: a retried command
+(the same Idempotency-Key, or a handler that died after storing and before replying) finds its request and answers
+with it instead of making a second one. The claim is also how a decision finds the request's promotion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import Field
+
+from commands.context import CommandContext
+from commands.messages import Access, Command
+from commands.promotions import PROMOTION_ID
+from commands.store.base import EventStore
+from domain.activity_facts import UserFacts
+from domain.errors import NotFound
+from domain.events import DomainEvent
+from domain.promotion import Promotion
+from domain.reward_request import Reason, RewardRequested, request_claim, request_document_of, request_json
+
+ID_FIELD = Field(min_length=1, max_length=128)
+
+
+class RequestReward(Command):
+    """A user asks for a reward of an event (`POST /events/{eventId}/request-reward`); the user is the caller.
+    `minPosition`: decide on facts folded at least up to this store position (an activity's `Ledger-Position`)."""
+
+    ACCESS = Access(roles=frozenset({"USER"}))
+
+    promotion_id: str = PROMOTION_ID
+    reward_id: str = ID_FIELD
+    min_position: int | None = Field(default=None, ge=0)
+
+
+class DecideRewardRequest(Command):
+    """An operator approves or rejects a PENDING request (`PATCH /reward-requests/{requestId}`)."""
+
+    request_id: str = ID_FIELD
+    status: Literal["APPROVED", "REJECTED"]
+    reason: Reason | None = None
+
+
+def request_id_for(command_id: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"reward-request:{command_id}").hex
+
+
+async def request_answer(store: EventStore, request_id: str, new: list[DomainEvent] | None = None) -> dict[str, Any]:
+    """The request as the API shows it: its first commit (found by claim) plus decisions made since, from `new`
+    (this command's events) or, when None, from the promotion's stream."""
+    first = await store.claimed(request_claim(request_id))
+    if not first:
+        raise NotFound(f"reward request {request_id} not found")
+    events = [r.event for r in first]
+    if new is None:
+        later = await store.read_stream(first[0].stream_id, after_version=first[-1].version)
+        new = [r.event for r in later]
+    events += [e for e in new if getattr(e, "request_id", None) == request_id and e not in events]
+    return request_json(request_document_of(events))
+
+
+async def request_reward(command: RequestReward, ctx: CommandContext) -> dict[str, Any]:
+    assert ctx.actor.user_id is not None  # Access: a signed-in USER
+    user_id, request_id, now = ctx.actor.user_id, request_id_for(ctx.command_id), ctx.clock()
+    facts: UserFacts = await ctx.facts.facts_of(user_id, command.min_position)
+
+    def decide(promotion: Promotion) -> list[DomainEvent] | None:
+        if request_id in promotion.requests:
+            return None  # this command was stored before (a retry): answer with what it stored
+        view = facts.view(promotion.details.period_start, promotion.details.period_end)
+        promotion.request_reward(request_id, command.reward_id, user_id, view, now)
+        return list(promotion.uncommitted)
+
+    events = await ctx.decide(Promotion, command.promotion_id, decide, claim=request_claim(request_id))
+    if events is None:
+        return await request_answer(ctx.store, request_id)
+    return request_json(request_document_of(events))
+
+
+async def decide_reward_request(command: DecideRewardRequest, ctx: CommandContext) -> dict[str, Any]:
+    first = await ctx.store.claimed(request_claim(command.request_id))
+    if not first:
+        raise NotFound(f"reward request {command.request_id} not found")
+    requested = first[0].event
+    assert isinstance(requested, RewardRequested)
+    approve, now = command.status == "APPROVED", ctx.clock()
+
+    def decide(promotion: Promotion) -> list[DomainEvent]:
+        promotion.decide(command.request_id, approve, ctx.actor.user_id, command.reason, now)
+        return list(promotion.uncommitted)
+
+    events = await ctx.decide(Promotion, requested.promotion_id, decide)
+    return request_json(request_document_of([requested, *events]))
+
+
+REWARD_REQUEST_HANDLERS: dict[type[Command], Any] = {
+    RequestReward: request_reward,
+    DecideRewardRequest: decide_reward_request,
+}
