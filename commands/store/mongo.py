@@ -137,23 +137,32 @@ class MongoEventStore:
     async def _refuse_unknown_versions(self, pending: list[_Pending]) -> list[_Pending]:
         """Refuse commits whose expected version no commit of the stream ended at (inside a multi-event commit, or
         past the stream's end): the (stream, version) index sees only each commit's first version, so it would let
-        them in. Versions this process has written or read need no query; nor does one ended by an earlier commit
-        of this group (if that one is refused at insert, the next round asks again)."""
-        unknown = {id(p): p.commit for p in pending if p.commit.expected_version and
-                   self._ends.get(p.commit.stream_id) != p.commit.expected_version}
+        them in. Versions this process has written or read need no query; nor does one ended by an earlier kept
+        commit of this group (if that one is refused at insert, the next round asks again)."""
+        chained: dict[str, int] = {}
+        unknown: dict[int, NewCommit] = {}
+        for p in pending:
+            c = p.commit
+            if c.expected_version and c.expected_version not in (self._ends.get(c.stream_id),
+                                                                 chained.get(c.stream_id)):
+                unknown[id(p)] = c
+            chained[c.stream_id] = c.expected_version + len(p.events)
         if not unknown:
             return pending
         found = await asyncio.gather(*(self._ends_at(c.stream_id, c.expected_version) for c in unknown.values()))
         ends = {(c.stream_id, c.expected_version) for c, ok in zip(unknown.values(), found, strict=True) if ok}
-        kept = []
+        kept: list[_Pending] = []
+        kept_end: dict[str, int] = {}  # stream -> where the kept commits of this group before it end
         for p in pending:
             c = p.commit
-            if id(p) in unknown and (c.stream_id, c.expected_version) not in ends:
+            if c.expected_version and c.expected_version != kept_end.get(c.stream_id) and not (
+                    (c.stream_id, c.expected_version) in ends
+                    or (id(p) not in unknown and c.expected_version == self._ends.get(c.stream_id))):
                 APPEND_CONFLICTS.labels("version").inc()
                 if not p.future.done():
                     p.future.set_exception(ConcurrencyError(c.stream_id, c.expected_version))
                 continue
-            ends.add((c.stream_id, c.expected_version + len(p.events)))
+            kept_end[c.stream_id] = c.expected_version + len(p.events)
             kept.append(p)
         return kept
 

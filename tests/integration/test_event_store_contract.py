@@ -210,6 +210,22 @@ async def test_expected_version_that_the_stream_never_had_is_refused(store: Even
     assert await store.head() == 3
 
 
+async def test_commits_sent_together_may_build_on_each_other(store: EventStore) -> None:
+    """What the desk (commands/desk.py) sends: consecutive commits of one stream in one group, each expecting the
+    version the one before it ends at. All are stored; a commit that builds on a refused one is refused too."""
+    await append(store, "Acct-1", 0, 2)
+    chain = await asyncio.gather(append(store, "Acct-1", 2, 3), append(store, "Acct-1", 5, 1),
+                                 append(store, "Acct-1", 6, 2))
+    assert [r.version for r in chain] == [5, 6, 8]
+    assert versions(await store.read_stream("Acct-1")) == list(range(1, 9))
+    assert versions(await store.read_stream("Acct-1", after_version=5)) == [6, 7, 8]
+
+    broken = await asyncio.gather(append(store, "Acct-1", 7, 1), append(store, "Acct-1", 8, 1),
+                                  return_exceptions=True)
+    assert isinstance(broken[0], ConcurrencyError)  # 7 is inside a commit
+    assert isinstance(broken[1], AppendResult) and broken[1].version == 9  # 8 is where the stream ends
+
+
 async def test_a_commit_of_several_events_is_stored_whole_and_consecutive(store: EventStore) -> None:
     await append(store, "Acct-0", 0, 1)
     result = await append(store, "Acct-1", 0, 7)
