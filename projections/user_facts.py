@@ -29,7 +29,7 @@ from domain.activity_record import UserActivityRecorded
 from domain.errors import DomainError
 from domain.events import RecordedEvent
 from projections.base import Collection, Projection
-from projections.pointers import load_pointer
+from projections.pointers import Pointer, load_pointer
 
 MAX_RACES: Final = 100
 #: How long a reward request waits for `minPosition` to be folded, and how often it looks.
@@ -107,19 +107,31 @@ class UserFactsProjection(Projection):
 
 class FactsReader:
     """The handlers' source of users' facts (commands/facts.py `FactsSource`): the live `user_facts` collection,
-    after it has folded `min_position` when one is given (else as it is: milliseconds behind the store)."""
+    after it has folded `min_position` when one is given (else as it is: milliseconds behind the store). Which
+    collection is live is re-read at most every `POINTER_TTL_SECONDS` (a replay keeps the old one readable for 2 s
+    after switching, projections/replay.py), so a request costs one read."""
+
+    POINTER_TTL_SECONDS: ClassVar[float] = 0.5
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
+        self._pointer: tuple[float, Pointer] | None = None
+
+    async def _read_pointer(self, max_age: float) -> Pointer:
+        now = time.monotonic()
+        if self._pointer is None or now - self._pointer[0] > max_age:
+            self._pointer = (now, await load_pointer(self.db, UserFactsProjection.name))
+        return self._pointer[1]
 
     async def facts_of(self, user_id: str, min_position: int | None) -> UserFacts:
-        ptr = await load_pointer(self.db, UserFactsProjection.name)
+        ptr = await self._read_pointer(self.POINTER_TTL_SECONDS)
         deadline = time.monotonic() + FACTS_WAIT_SECONDS
         while min_position is not None and ptr.position < min_position:
             if ptr.stopped is not None or time.monotonic() > deadline:
                 raise DomainError(f"the activity facts have not reached position {min_position} yet (they are at "
                                   f"{ptr.position}); retry", [], "unavailable")
-            await asyncio.sleep(FACTS_POLL_SECONDS)
-            ptr = await load_pointer(self.db, UserFactsProjection.name)
+            ptr = await self._read_pointer(0)
+            if ptr.position < min_position:
+                await asyncio.sleep(FACTS_POLL_SECONDS)
         doc = await self.db[ptr.collection].find_one({"_id": user_id})
         return facts_of(doc) if doc is not None else UserFacts(user_id)
