@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python -m bench.auth_bench
 	$(BIN)/python -m bench.e2e_bench
 	$(BIN)/python -m bench.activity_bench
+	$(BIN)/python -m bench.reward_request_bench
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache
