@@ -1,14 +1,23 @@
 """Reward requests over HTTP, through NATS, the handlers, the store and the read models: requesting, autoResolve,
-operator decisions, stock, who sees which request, and bad input refused with nothing stored."""
+operator decisions, stock, who sees which request, and bad input refused with nothing stored; and the
+reward_requests read model folded in any batching, after a crash, and replayed, as the domain renders requests."""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from typing import Any
 
 import pytest
 
+from commands.context import Actor, Caller
+from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
+from domain.events import DomainEvent
+from domain.reward_request import request_document_of
+from projections.pointers import load_pointer
+from projections.registry import all_projections
+from projections.replay import replay
 from tests.integration.test_events_rewards import at, create_event, read
 
 pytestmark = pytest.mark.integration
@@ -220,3 +229,50 @@ async def test_listing_filters_newest_first_and_a_user_sees_only_their_own(platf
         assert bad.status_code == 400, bad.text
         assert [e["path"] for e in bad.json()["errors"]] == [f"/{name}"]
     assert (await platform.client.get("/reward-requests")).status_code == 401
+
+
+async def send(store: MongoEventStore, name: str, payload: dict[str, Any], user: str = "op",
+               roles: frozenset[str] = frozenset({"OPERATOR"})) -> dict[str, Any]:
+    reply = await dispatch(name, payload, Caller(uuid.uuid4().hex, Actor(user, roles)), store)
+    assert reply.ok and reply.result is not None, reply.error
+    return reply.result
+
+
+@pytest.mark.parametrize(("batch", "crash_after"), [(1, 0), (2, 3), (3, 7), (1000, 5)])
+async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_the_domain_renders(
+        mongo_db, batch, crash_after) -> None:
+    db = mongo_db.client[f"rr{uuid.uuid4().hex[:12]}"]
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    event = await send(store, "CreatePromotion", {"name": "W", "periodStart": at(-1), "periodEnd": at(6)})
+    reward = await send(store, "CreateReward", {"rewardType": "point", "fields": {"name": "100P", "points": 100}})
+    ids = {"eventId": event["id"], "rewardId": reward["id"]}
+    await send(store, "AttachReward", {**ids, "stock": 2, "perUserLimit": 3})
+    made = [await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"})) for n in range(5)]
+    for request, status in zip(made, ["APPROVED", "REJECTED", "APPROVED", "APPROVED"], strict=False):
+        await send(store, "DecideRewardRequest", {"requestId": request["id"], "status": status})
+
+    projection = all_projections()["reward_requests"]
+    coll = db[(await load_pointer(db, projection.name)).collection]
+    await projection.create_indexes(coll)
+    recorded = [e for e in await store.read_all(1, 10_000) if e.type in projection.handles]
+    for e in recorded[:crash_after]:  # folded once before a crash lost the checkpoint
+        await projection.apply(coll, e)
+    for start in range(0, len(recorded), batch):
+        await projection.apply_batch(coll, recorded[start:start + batch])
+    await projection.apply_batch(coll, recorded)  # everything once more: a no-op
+
+    by_request: dict[str, list[DomainEvent]] = defaultdict(list)
+    for e in recorded:
+        by_request[e.event.request_id].append(e.event)  # type: ignore[attr-defined]
+    live = [doc async for doc in coll.find().sort("_id", 1)]
+    assert [{k: v for k, v in doc.items() if k != "_pos"} for doc in live] == [
+        request_document_of(events) for _, events in sorted(by_request.items())]
+    status = {doc["_id"]: doc["status"] for doc in live}
+    assert [status[r["id"]] for r in made] == [
+        "APPROVED", "REJECTED", "APPROVED", "REJECTED", "PENDING"]  # the fourth approval found no stock
+    await replay(db, store, projection, drop_after=0)
+    ptr = await load_pointer(db, projection.name)
+    assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
+    await store.close()
+    await mongo_db.client.drop_database(db.name)
