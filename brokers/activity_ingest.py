@@ -17,12 +17,12 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from faststream.message import StreamMessage
 from faststream.middlewares import BaseMiddleware
 from faststream.nats import NatsRouter
-from faststream.nats.annotations import NatsMessage
 from pydantic import ValidationError
 
 from base.logging import correlation_id
@@ -36,6 +36,9 @@ from domain.activity_record import ActivityReport
 from domain.errors import FieldError
 
 log = logging.getLogger("ledger.activity")
+#: The message being handled, for the typed subscriber (FastStream's `NatsMessage` injection would cost a thread hop
+#: per message; see brokers/command_router.py `CALLER`).
+_MESSAGE: ContextVar[StreamMessage[Any]] = ContextVar("activity_message")
 #: The recorded actor of reports from game servers; who may publish them is the NATS permissions' business.
 NATS_ACTOR = "service:nats"
 
@@ -79,10 +82,10 @@ def activity_router(store_of: StoreOf, queue: str) -> NatsRouter:
     router = NatsRouter(prefix=f"{ACTIVITY_PREFIX}.", middlewares=[_untyped_fallback(store_of)])
 
     @router.subscriber("*", queue=queue, max_workers=MAX_WORKERS, title=f"{ACTIVITY_PREFIX}.{{kind}}")
-    async def ingest_activity(report: ActivityReport, msg: NatsMessage) -> dict[str, Any]:
+    async def ingest_activity(report: ActivityReport) -> dict[str, Any]:
         """Activity facts from game servers (the body of POST /activities; `kind` may be left to the subject).
         Authenticated by the NATS permissions; a request gets the CommandReply, a duplicate id is ok."""
-        return await _ingest_logged(msg, store_of())
+        return await _ingest_logged(_MESSAGE.get(), store_of())
 
     return router
 
@@ -92,9 +95,12 @@ def _untyped_fallback(store_of: StoreOf) -> type[BaseMiddleware]:
         """A report the typed subscriber refused still gets its typed reply (or is recorded, kind from subject)."""
 
         async def consume_scope(self, call_next: Callable[..., Any], msg: StreamMessage[Any]) -> Any:
+            token = _MESSAGE.set(msg)
             try:
                 return await call_next(msg)
             except ValidationError:
                 return await _ingest_logged(msg, store_of())
+            finally:
+                _MESSAGE.reset(token)
 
     return UntypedFallback

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any
+from contextvars import ContextVar
+from typing import Any
 
-from faststream import Context
 from faststream.message import StreamMessage
 from faststream.middlewares import BaseMiddleware
 from faststream.nats import NatsRouter
@@ -32,8 +32,9 @@ from commands.store.base import EventStore
 
 log = logging.getLogger("ledger.handlers")
 MAX_WORKERS = 64
-#: The FastStream context key of the verified caller of the message being handled.
-CALLER = "caller"
+#: The verified caller of the message being handled, set by `EnvelopeCheck`. A context variable, not FastStream's
+#: `Context()`: that is resolved by a synchronous function FastStream runs in a worker thread, a thread hop per message.
+CALLER: ContextVar[Caller] = ContextVar("caller")
 ENVELOPE_DOC = (f"Every command needs the `{HEADER}` header: the gateway's Ed25519-signed envelope binding command, "
                 "command id, SHA-256 of the body bytes, actor, caller, expiry (30 s) and correlation id. Without a "
                 "valid one the reply is `unauthorized`. The reply is a CommandReply.")
@@ -60,8 +61,8 @@ def command_router(store_of: StoreOf, verifier: EnvelopeVerifier, queue: str,
 
 
 def _typed(cls: type[Command], store_of: StoreOf, facts: FactsSource | None) -> Callable[..., Any]:
-    async def handle(command: Command, caller: Annotated[Caller, Context(CALLER)]) -> dict[str, Any]:
-        return dump(await dispatch(cls.subject_name(), command, caller, store_of(), facts=facts))
+    async def handle(command: Command) -> dict[str, Any]:
+        return dump(await dispatch(cls.subject_name(), command, CALLER.get(), store_of(), facts=facts))
 
     # FastStream validates the body against the first parameter's annotation: this command's class.
     handle.__annotations__ = {**handle.__annotations__, "command": cls}
@@ -83,12 +84,13 @@ def _envelope_check(store_of: StoreOf, verifier: EnvelopeVerifier,
                 log.warning("command %s refused: %s", name, exc)
                 return dump(error_reply("unauthorized", str(exc)))
             token = correlation_id.set(caller.correlation_id)  # every log line of this command
+            caller_token = CALLER.set(caller)
             try:
-                with self.context.scope(CALLER, caller):
-                    return await call_next(msg)
+                return await call_next(msg)
             except ValidationError:
                 return dump(await _untyped(name, body, caller, store_of(), facts))
             finally:
+                CALLER.reset(caller_token)
                 correlation_id.reset(token)
 
     return EnvelopeCheck

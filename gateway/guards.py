@@ -5,7 +5,7 @@ Authentication (the bearer token) puts a `Principal` into the scope state; a gua
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -14,7 +14,8 @@ from litestar.handlers.base import BaseRouteHandler
 from gateway.principal import Principal
 from gateway.problems import Forbidden, Unauthorized
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+#: Guards are coroutines: Litestar runs a synchronous guard in a worker thread (a thread hop on every request).
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -33,7 +34,7 @@ def requires(*roles: str) -> Guard:
     """Any one of `roles` lets the caller through; no roles means "any signed-in user"."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = current_principal(connection)
         if allowed and not allowed & principal.roles:
             raise Forbidden(f"requires one of the roles {', '.join(sorted(allowed))}")

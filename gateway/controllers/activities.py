@@ -34,7 +34,8 @@ def _service_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return str(getattr(getattr(auth, "settings", None), "service_token", "") or "")
 
 
-def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any],
+                                      handler: BaseRouteHandler) -> None:
     """OPERATOR/ADMIN by JWT, or the service token (then the caller is the `service` principal)."""
     state = connection.scope.setdefault("state", {})
     principal = state.get("principal")
@@ -47,7 +48,7 @@ def requires_operator_or_service(connection: ASGIConnection[Any, Any, Any, Any],
         state["principal"] = SERVICE_PRINCIPAL
         state.pop("auth_error", None)
         return
-    requires_operator(connection, handler)
+    await requires_operator(connection, handler)
 
 
 class ActivityController(BearerController):

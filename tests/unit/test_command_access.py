@@ -3,6 +3,7 @@ mirrors gateway/guards.py, and a new command has to be placed in it deliberately
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -32,7 +33,7 @@ def admitted(guard: Guard) -> frozenset[str]:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(
             {"type": "http", "litestar_app": _APP, "headers": [], "state": state})  # type: ignore[arg-type]
         try:
-            guard(connection, None)  # type: ignore[arg-type]
+            asyncio.run(guard(connection, None))  # type: ignore[arg-type]
         except AppError:
             return False
         return True
