@@ -11,10 +11,13 @@ from pydantic.alias_generators import to_camel
 COMMANDS: dict[str, type[Command]] = {}
 
 #: The paths a command arrives by (`Caller.via`): a gateway's signed envelope, a game server's report on
-#: `rewards.activity.<kind>` (authenticated by the NATS permissions), or a caller in this process (CLIs, tests).
+#: `rewards.activity.<kind>` (authenticated by the NATS permissions), a caller in this process (CLIs, tests), or
+#: a policy reacting to a stored event.
 GATEWAY: Final = "gateway"
 ACTIVITY_INGEST: Final = "activity-ingest"
 IN_PROCESS: Final = "in-process"
+#: A policy (process manager) following the store: an event's follow-up command (commands/policies.py).
+POLICY: Final = "policy"
 OPERATORS: Final = frozenset({"OPERATOR", "ADMIN"})
 #: The role of a service (game server) caller: the gateway's service token, or the activity subjects.
 SERVICE: Final = "SERVICE"

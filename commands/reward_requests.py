@@ -17,14 +17,25 @@ from typing import Any, Literal
 from pydantic import Field
 
 from commands.context import CommandContext
-from commands.messages import Access, Command
+from commands.messages import POLICY, Access, Command
 from commands.promotions import PROMOTION_ID
 from commands.store.base import EventStore
 from domain.activity_facts import UserFacts
 from domain.errors import NotFound
+from domain.evaluation import stored_evaluation
 from domain.events import DomainEvent
 from domain.promotion import Promotion
-from domain.reward_request import Reason, RewardRequested, request_claim, request_document_of, request_json
+from domain.reward_request import (
+    REWARD_DETACHED,
+    Reason,
+    RewardRequestApproved,
+    RewardRequested,
+    RewardRequestRejected,
+    condition_reason,
+    request_claim,
+    request_document_of,
+    request_json,
+)
 
 ID_FIELD = Field(min_length=1, max_length=128)
 
@@ -104,3 +115,54 @@ REWARD_REQUEST_HANDLERS: dict[type[Command], Any] = {
     RequestReward: request_reward,
     DecideRewardRequest: decide_reward_request,
 }
+
+
+Settlement = Literal["REWARD_DETACHED", "AUTO_RESOLVE"]
+
+
+class SettlePendingRequests(Command):
+    """A policy's follow-up (commands/policies.py): decide one reward's PENDING requests without an operator.
+    `REWARD_DETACHED`: reject them, as the reward can no longer be granted; `AUTO_RESOLVE` (autoResolve was turned
+    on): decide each by the evaluation stored with it. Only a policy may send it, and no NATS subject carries it
+    (it is in POLICY_HANDLERS, not in the bus's map)."""
+
+    ACCESS = Access(public=True, callers=frozenset({POLICY}))
+
+    promotion_id: str = PROMOTION_ID
+    reward_id: str = ID_FIELD
+    settlement: Settlement
+
+
+async def settle_pending_requests(command: SettlePendingRequests, ctx: CommandContext) -> dict[str, Any]:
+    """Answers with the ids of the requests it decided (none when a redelivered event finds them decided)."""
+    now = ctx.clock()
+    reasons: dict[str, str] = {}
+    if command.settlement == "AUTO_RESOLVE":
+        reasons = await _rejection_reasons(ctx, command.promotion_id, command.reward_id)
+
+    def decide(promotion: Promotion) -> list[DomainEvent]:
+        if command.settlement == "AUTO_RESOLVE":
+            promotion.resolve_pending(command.reward_id, reasons, now)
+        else:
+            promotion.reject_pending(command.reward_id, REWARD_DETACHED, now)
+        return list(promotion.uncommitted)
+
+    events = await ctx.decide(Promotion, command.promotion_id, decide)
+    decided = [e.request_id for e in events if isinstance(e, RewardRequestApproved | RewardRequestRejected)]
+    return {"eventId": command.promotion_id, "rewardId": command.reward_id, "decided": decided}
+
+
+async def _rejection_reasons(ctx: CommandContext, promotion_id: str, reward_id: str) -> dict[str, str]:
+    """`condition_reason` of each PENDING, not eligible request of the reward, from its stored evaluation (read
+    only when there is one: the stream is read whole)."""
+    current = await ctx.desk_current(Promotion, promotion_id)
+    wanted = {rid for rid in current.pending(reward_id) if not current.requests[rid].eligible}
+    if not wanted:
+        return {}
+    stream = await ctx.store.read_stream(Promotion.stream_id(promotion_id))
+    return {r.event.request_id: condition_reason(stored_evaluation(r.event.evaluation)) for r in stream
+            if isinstance(r.event, RewardRequested) and r.event.request_id in wanted}
+
+
+#: Commands only a policy sends, dispatched in-process (projections/policy_runner.py).
+POLICY_HANDLERS: dict[type[Command], Any] = {SettlePendingRequests: settle_pending_requests}

@@ -87,6 +87,21 @@ class Evaluation:
         return {"eligible": self.eligible, "facts": facts, "explanation": explanation}
 
 
+def stored_evaluation(doc: Mapping[str, Any]) -> Evaluation:
+    """An evaluation as `Evaluation.to_json` stored it (to explain a past decision again, never to re-decide)."""
+    explanation = doc.get("explanation")
+    return Evaluation(eligible=bool(doc.get("eligible")), facts=dict(doc.get("facts") or {}),
+                      explanation=_stored_check(explanation) if explanation else None)
+
+
+def _stored_check(doc: Mapping[str, Any]) -> Check:
+    if "op" in doc:
+        return CombinatorCheck(op=doc["op"], passed=bool(doc["passed"]),
+                               children=tuple(_stored_check(c) for c in doc.get("children", ())))
+    return LeafCheck(kind=doc["kind"], required=dict(doc.get("required") or {}), seen=doc["seen"],
+                     passed=bool(doc["passed"]))
+
+
 def evaluate(condition: Condition | None, facts: FactView) -> Evaluation:
     """Decide eligibility; an absent condition is always eligible and asks for no facts."""
     if condition is None:

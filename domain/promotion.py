@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections import ChainMap
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
@@ -35,6 +35,7 @@ from domain.promotion_events import (
     RewardDetachedFromEvent,
 )
 from domain.reward_request import (
+    CONDITION_NOT_MET,
     OUT_OF_STOCK,
     RequestState,
     RequestStatus,
@@ -241,6 +242,35 @@ class Promotion(Aggregate):
             raise Conflict(f"reward {state.reward_id} is no longer attached to event {self.id}")
         self._approve(request_id, by, reason, at)
 
+    def pending(self, reward_id: str) -> list[str]:
+        """The PENDING requests of one reward, oldest first."""
+        return [rid for rid, state in self.requests.items()
+                if state.reward_id == reward_id and state.status is RequestStatus.PENDING]
+
+    def reject_pending(self, reward_id: str, reason: str, at: datetime) -> None:
+        """A detached reward can no longer be granted: its PENDING requests are rejected with `reason`. Nothing
+        happens while the reward is attached (again): then a request waits for an operator as usual."""
+        self.require_exists()
+        if reward_id in self.rewards:
+            return
+        for request_id in self.pending(reward_id):
+            self._reject(request_id, None, reason, at)
+
+    def resolve_pending(self, reward_id: str, reasons: Mapping[str, str], at: datetime) -> None:
+        """`autoResolve` was turned on: decide the reward's PENDING requests as a request would have been decided,
+        by the evaluation stored with it (eligible: approved and granted, stock permitting, else OUT_OF_STOCK;
+        not eligible: rejected with `reasons[request_id]`, the stored evaluation's `condition_reason`). Nothing
+        happens unless the reward is attached with `autoResolve` on now (it may have been turned off since)."""
+        self.require_exists()
+        terms = self.rewards.get(reward_id)
+        if terms is None or not terms.auto_resolve:
+            return
+        for request_id in self.pending(reward_id):
+            if self.requests[request_id].eligible:
+                self._approve(request_id, None, None, at)
+            else:
+                self._reject(request_id, None, reasons.get(request_id, CONDITION_NOT_MET), at)
+
     def _approve(self, request_id: str, by: str | None, reason: str | None, at: datetime) -> None:
         state = self.requests[request_id]
         terms = self.rewards[state.reward_id]
@@ -282,13 +312,14 @@ class Promotion(Aggregate):
             case RewardDetachedFromEvent():
                 self.rewards = {k: v for k, v in self.rewards.items() if k != event.reward_id}
             case RewardRequested():
-                self.requests[event.request_id] = RequestState(event.reward_id, event.user_id, RequestStatus.PENDING)
+                self.requests[event.request_id] = RequestState(event.reward_id, event.user_id, RequestStatus.PENDING,
+                                                               bool(event.evaluation.get("eligible", False)))
                 key = (event.reward_id, event.user_id)
                 self.taken[key] = self.taken.get(key, 0) + 1
             case RewardRequestApproved() | RewardRequestRejected():
                 old = self.requests[event.request_id]
                 status = RequestStatus.APPROVED if isinstance(event, RewardRequestApproved) else RequestStatus.REJECTED
-                self.requests[event.request_id] = RequestState(old.reward_id, old.user_id, status)
+                self.requests[event.request_id] = RequestState(old.reward_id, old.user_id, status, old.eligible)
             case RewardGranted():
                 if (terms := self.rewards.get(event.reward_id)) is not None:
                     self.rewards[event.reward_id] = replace(terms, granted=terms.granted + 1)

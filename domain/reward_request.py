@@ -99,6 +99,9 @@ class RequestState:
     reward_id: str
     user_id: str
     status: RequestStatus
+    #: What the stored evaluation said: a PENDING request resolved later (autoResolve turned on) is decided by it,
+    #: never by facts recorded since.
+    eligible: bool = True
 
 
 def request_claim(request_id: str) -> str:

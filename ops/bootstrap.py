@@ -3,7 +3,7 @@ broker once, and hands them to the parts as parameters. Nothing else constructs 
 one; tests call the same functions with their own settings (as cosmicpython's `bootstrap`).
 
 - `handlers()`: the command and activity routers on one broker, the store nudging readers after every append;
-- `catch_up(names, relay=...)`: projection runners and/or the relay, woken by that nudge;
+- `catch_up(names, relay=...)`: projection runners, the policy runner and/or the relay, woken by that nudge;
 - `gateway_app()`: the Litestar app over its clients;
 - `in_process()`: the store alone, for the CLIs (admin, replay, seed-demo) that run commands in their own process.
 """
@@ -37,6 +37,7 @@ from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
 from gateway.app import create_app
 from gateway.state import GatewayClients
+from projections.policy_runner import policy_runner
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner
 from projections.user_facts import FactsReader
@@ -98,10 +99,10 @@ async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None
 
 @contextlib.asynccontextmanager
 async def catch_up(projections: list[str] | None = None, relay: bool = False,
-                   nats: NatsSettings | None = None) -> AsyncIterator[None]:
-    """Projection runners (all, or the named ones; [] for none) and optionally the relay, each woken by the
-    APPENDED nudge and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else
-    `projectors`)."""
+                   nats: NatsSettings | None = None, policies: bool | None = None) -> AsyncIterator[None]:
+    """Projection runners (all, or the named ones; [] for none), the policy runner (by default with all the
+    projections) and optionally the relay, each woken by the APPENDED nudge and polling when idle; connected as
+    `nats` (default: the `relay` identity with the relay, else `projectors`)."""
     nats, mongo = nats or identity_settings(RELAY if relay else PROJECTORS), MongoSettings()
     client = mongo_client(mongo)
     db = client[mongo.database]
@@ -109,6 +110,8 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
     broker = nats_broker(nats)
     chosen = [p for n, p in all_projections().items() if projections is None or n in projections]
     workers: list[Any] = [ProjectionRunner(db, store, p) for p in chosen]
+    if policies if policies is not None else projections is None:
+        workers.append(policy_runner(db, store))
     if relay:
         broker.include_router(event_feed_router())
         workers.append(Relay(db, store, broker, nats.stream))
@@ -137,6 +140,7 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await broker.stop()
+        await store.close()  # the policies' commands started its writer
         await client.close()
 
 

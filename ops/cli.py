@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("relay", help="the event relay to JetStream")
     projectors = sub.add_parser("projectors", help="the projection runners")
     projectors.add_argument("names", nargs="*", help="only these projections (default: all)")
+    sub.add_parser("grant-consumer", help="the downstream example: apply RewardGranted from JetStream, once each")
     replay = sub.add_parser("replay", help="rebuild projections from the store, then switch to them")
     replay.add_argument("name", nargs="?", help="the projection to rebuild")
     replay.add_argument("--all", action="store_true", help="rebuild every projection")
@@ -105,6 +106,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             asyncio.run(_bounded(parts.run_relay()))
         case "projectors":
             asyncio.run(_bounded(parts.run_projectors(args.names)))
+        case "grant-consumer":
+            asyncio.run(_bounded(parts.run_grant_consumer()))
         case "replay" | "admin" | "seed-demo":
             return asyncio.run(_in_process(args))
     return 0

@@ -1,4 +1,5 @@
-"""The platform's parts, each a separate process: `reward-ledger gateway|handlers|relay|projectors`.
+"""The platform's parts, each a separate process: `reward-ledger gateway|handlers|relay|projectors`, and the
+downstream example a game server would run, `reward-ledger grant-consumer`.
 
 Each `run_*` entry point takes its part from the composition root (ops/bootstrap.py, whose context managers the
 integration tests use in-process), keeps it up until SIGTERM/SIGINT and then stops its clients cleanly."""
@@ -6,13 +7,16 @@ integration tests use in-process), keeps it up until SIGTERM/SIGINT and then sto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
 
 from prometheus_client import start_http_server
 
-from base.settings import GatewaySettings, MetricsSettings
+from base.nats_auth import GAME_SERVER, identity_settings
+from base.settings import GatewaySettings, MetricsSettings, MongoSettings
+from brokers.grant_consumer import GrantConsumer
 from ops import bootstrap
 from projections.registry import all_projections
 
@@ -52,6 +56,27 @@ async def run_relay() -> None:
     async with bootstrap.catch_up([], relay=True):
         log.info("relay ready")
         await _until_signalled()
+
+
+async def run_grant_consumer() -> None:
+    """The downstream example (brokers/grant_consumer.py) as its own process, connected as the `game-server`
+    identity, applying grants to `game_grants` in the store MONGO_URL names."""
+    _serve_metrics()
+    nats, mongo = identity_settings(GAME_SERVER), MongoSettings()
+    broker, client = bootstrap.nats_broker(nats), bootstrap.mongo_client(mongo)
+    try:
+        await broker.connect()
+        consumer = GrantConsumer(broker.connection.jetstream(), client[mongo.database], nats.stream)
+        task = asyncio.create_task(consumer.run_forever())
+        log.info("grant consumer ready (durable %s on %s)", consumer.durable, nats.stream)
+        await _until_signalled()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await consumer.close()
+    finally:
+        await broker.stop()
+        await client.close()
 
 
 def proxy_options(settings: GatewaySettings) -> dict[str, Any]:
