@@ -91,6 +91,7 @@ class Desk:
         for _ in range(MAX_ROUNDS):
             base = await self._fresh(cls, aggregate_id, stream, refresh)
             draft, version = base.draft(), base.version
+            previous: NewCommit | None = None
             planned: list[tuple[Job[A], Any, NewCommit | None]] = []
             refused: list[tuple[Job[A], DomainError]] = []
             for job in jobs:
@@ -102,7 +103,11 @@ class Desk:
                     refused.append((job, exc))
                     continue
                 events = draft.collect_events()
-                commit = NewCommit(stream, version, events, job.commit_id, job.claim, job.metadata) if events else None
+                commit = None
+                if events:  # decided on top of the batch's previous commit: stored only if that one was
+                    commit = NewCommit(stream, version, events, job.commit_id, job.claim, job.metadata,
+                                       after=previous.append_id if previous else None)
+                    previous = commit
                 version += len(events)
                 planned.append((job, result, commit))
             if refused and not refresh:

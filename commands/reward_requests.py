@@ -19,9 +19,9 @@ from pydantic import Field
 from commands.context import CommandContext
 from commands.messages import POLICY, Access, Command
 from commands.promotions import PROMOTION_ID
-from commands.store.base import EventStore
+from commands.store.base import EventStore, commit_claim
 from domain.activity_facts import UserFacts
-from domain.errors import NotFound
+from domain.errors import Conflict, NotFound
 from domain.evaluation import stored_evaluation
 from domain.events import DomainEvent
 from domain.promotion import Promotion
@@ -107,7 +107,15 @@ async def decide_reward_request(command: DecideRewardRequest, ctx: CommandContex
         promotion.decide(command.request_id, approve, ctx.actor.user_id, command.reason, now)
         return list(promotion.uncommitted)
 
-    events = await ctx.decide(Promotion, requested.promotion_id, decide)
+    try:
+        events = await ctx.decide(Promotion, requested.promotion_id, decide)
+    except Conflict:
+        # Decided already - by this very command, when its reply was lost (a handler that died after storing, a
+        # retry with the same Idempotency-Key after a 503)? Then answer what it stored, as the first reply would.
+        stored = await ctx.store.claimed(commit_claim(ctx.command_id))
+        if not stored:
+            raise
+        events = [r.event for r in stored]
     return request_json(request_document_of([requested, *events]))
 
 

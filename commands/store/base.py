@@ -7,6 +7,12 @@ it has seen slot N-1 committed, so a reader that has seen N never later finds a 
 
 A commit may carry one *claim* (e.g. `email:a@b.c`): a unique string across the whole store, which is how
 uniqueness spanning many streams (emails, one request per user and reward) is kept without reading a read model.
+A commit without one claims `commit:<commit id>` (`commit_claim`), so a command's commit can be found by its id.
+
+A commit may be decided on top of another one appended just before it and not yet stored (the desk's batches,
+commands/desk.py): `after` names that one's `append_id`, and the commit is refused unless that very append was
+stored by this store first. Its expected version alone cannot say so: when the one before it loses to another
+writer whose commit happens to end at the same version, the version matches a state it was not decided on.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ class NewCommit:
     commit_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     claim: str | None = None
     metadata: Metadata = field(default_factory=Metadata)
+    #: This append attempt (a retried command keeps its commit id but not this).
+    append_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The `append_id` of the commit this one was decided on top of (see the module doc).
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,28 @@ class EventStore(Protocol):
         """The events of the commit that holds `claim` (e.g. a reward request's first commit), [] if unclaimed;
         read from the store itself, like `stream_of_claim`."""
         ...
+
+
+def commit_claim(commit_id: str) -> str:
+    """The claim of a commit that has no claim of its own."""
+    return f"commit:{commit_id}"
+
+
+class Appended:
+    """The append ids this store stored lately (bounded): what a commit's `after` is checked against."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self._ids: dict[str, None] = {}
+
+    def add(self, append_id: str) -> None:
+        if len(self._ids) >= self.LIMIT:
+            self._ids.pop(next(iter(self._ids)))
+        self._ids[append_id] = None
+
+    def __contains__(self, append_id: object) -> bool:
+        return append_id in self._ids
 
 
 def new_event_ids(count: int) -> list[str]:

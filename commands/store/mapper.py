@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 import domain
+from commands.store.base import commit_claim
 from domain.events import EVENT_TYPES, DomainEvent, RecordedEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -143,5 +144,5 @@ def commit_to_doc(stream_id: str, version: int, position: int, events: list[dict
                   at: datetime) -> dict[str, Any]:
     """The stored commit. `claim` defaults to the commit id so the unique index never sees two nulls."""
     return {"_id": commit_id, "stream": stream_id, "version": version, "position": position,
-            "last": position + len(events) - 1, "claim": claim or f"commit:{commit_id}", "at": at,
+            "last": position + len(events) - 1, "claim": claim or commit_claim(commit_id), "at": at,
             "actor": actor, "correlationId": correlation_id, "causationId": causation_id, "events": events}

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from commands.store.base import AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
+from commands.store.base import Appended, AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
 from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
 from domain.events import RecordedEvent
 
@@ -23,6 +23,7 @@ class MemoryEventStore:
         self._claims: set[str] = set()
         self._streams: dict[str, list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
+        self._appended = Appended()
 
     async def append(self, commit: NewCommit) -> AppendResult:
         async with self._lock:
@@ -30,7 +31,7 @@ class MemoryEventStore:
                 return result_of(self._by_id[commit.commit_id], duplicate=True)
             stream = self._streams.get(commit.stream_id, [])
             current = stream[-1]["version"] + len(stream[-1]["events"]) - 1 if stream else 0
-            if current != commit.expected_version:
+            if current != commit.expected_version or (commit.after and commit.after not in self._appended):
                 raise ConcurrencyError(commit.stream_id, commit.expected_version)
             if commit.claim and commit.claim in self._claims:
                 raise ClaimTaken(commit.claim)
@@ -45,6 +46,7 @@ class MemoryEventStore:
             self._by_id[commit.commit_id] = doc
             self._claims.add(doc["claim"])
             self._streams.setdefault(commit.stream_id, []).append(doc)
+            self._appended.add(commit.append_id)
             return result_of(doc, duplicate=False)
 
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]:

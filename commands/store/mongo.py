@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from base.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
-from commands.store.base import AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
+from commands.store.base import Appended, AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
 from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
 from commands.store.memory import result_of
 from domain.events import RecordedEvent
@@ -51,6 +51,7 @@ class MongoEventStore:
         self._writer: asyncio.Task[None] | None = None
         self._on_appended = on_appended
         self._ends: dict[str, int] = {}  # stream -> a version one of its stored commits ends at
+        self._appended = Appended()  # what a commit's `after` must name
 
     async def ensure_indexes(self) -> None:
         await self._commits.create_index("position", unique=True)
@@ -96,7 +97,7 @@ class MongoEventStore:
 
     async def _write(self, pending: list[_Pending]) -> None:
         for _ in range(MAX_RETRIES):
-            pending = await self._refuse_unknown_versions(pending)
+            pending = await self._refuse_unfounded(pending)
             if not pending:
                 return
             if self._tail is None:
@@ -116,6 +117,7 @@ class MongoEventStore:
                     self._on_appended(self._tail)
             for p, doc in zip(pending[:stored], docs[:stored], strict=True):
                 self._known_end(doc["stream"], doc["version"] + len(doc["events"]) - 1)
+                self._appended.add(p.commit.append_id)
                 self._done(p, result_of(doc, duplicate=False))
             if stored == len(docs):
                 return
@@ -134,11 +136,12 @@ class MongoEventStore:
                 pending = pending[stored + 1:]
         raise RuntimeError("event store append retried too often")
 
-    async def _refuse_unknown_versions(self, pending: list[_Pending]) -> list[_Pending]:
+    async def _refuse_unfounded(self, pending: list[_Pending]) -> list[_Pending]:
         """Refuse commits whose expected version no commit of the stream ended at (inside a multi-event commit, or
         past the stream's end): the (stream, version) index sees only each commit's first version, so it would let
         them in. Versions this process has written or read need no query; nor does one ended by an earlier kept
-        commit of this group (if that one is refused at insert, the next round asks again)."""
+        commit of this group (if that one is refused at insert, the next round asks again). Refuse too a commit
+        decided `after` one that was not stored by this store, and is not kept earlier in this group."""
         chained: dict[str, int] = {}
         unknown: dict[int, NewCommit] = {}
         for p in pending:
@@ -147,22 +150,25 @@ class MongoEventStore:
                                                                  chained.get(c.stream_id)):
                 unknown[id(p)] = c
             chained[c.stream_id] = c.expected_version + len(p.events)
-        if not unknown:
+        if not unknown and not any(p.commit.after for p in pending):
             return pending
         found = await asyncio.gather(*(self._ends_at(c.stream_id, c.expected_version) for c in unknown.values()))
         ends = {(c.stream_id, c.expected_version) for c, ok in zip(unknown.values(), found, strict=True) if ok}
         kept: list[_Pending] = []
         kept_end: dict[str, int] = {}  # stream -> where the kept commits of this group before it end
+        kept_ids: set[str] = set()
         for p in pending:
             c = p.commit
-            if c.expected_version and c.expected_version != kept_end.get(c.stream_id) and not (
-                    (c.stream_id, c.expected_version) in ends
-                    or (id(p) not in unknown and c.expected_version == self._ends.get(c.stream_id))):
+            if (c.after and c.after not in kept_ids and c.after not in self._appended) or (
+                    c.expected_version and c.expected_version != kept_end.get(c.stream_id) and not (
+                        (c.stream_id, c.expected_version) in ends
+                        or (id(p) not in unknown and c.expected_version == self._ends.get(c.stream_id)))):
                 APPEND_CONFLICTS.labels("version").inc()
                 if not p.future.done():
                     p.future.set_exception(ConcurrencyError(c.stream_id, c.expected_version))
                 continue
             kept_end[c.stream_id] = c.expected_version + len(p.events)
+            kept_ids.add(c.append_id)
             kept.append(p)
         return kept
 

@@ -226,6 +226,31 @@ async def test_commits_sent_together_may_build_on_each_other(store: EventStore) 
     assert isinstance(broken[1], AppendResult) and broken[1].version == 9  # 8 is where the stream ends
 
 
+async def test_a_commit_decided_after_another_is_stored_only_if_that_one_was(store: EventStore) -> None:
+    """The desk's batches: the second commit was decided on top of the first. When the first loses to another
+    writer whose commit ends at the same version, the second's expected version matches - and it must still be
+    refused. A retried first commit answered as a duplicate does not count as stored by this append either."""
+    await append(store, "Acct-1", 0, 1)
+    first = NewCommit("Acct-1", 1, noted("b1", 1), commit_id="b1")
+    second = NewCommit("Acct-1", 2, noted("b2", 1), commit_id="b2", after=first.append_id)
+    rival = await append(store, "Acct-1", 1, 1)  # another replica took version 2 first
+    outcomes = await asyncio.gather(store.append(first), store.append(second), return_exceptions=True)
+    assert all(isinstance(o, ConcurrencyError) for o in outcomes)
+    assert versions(await store.read_stream("Acct-1")) == [1, 2] and rival.version == 2
+
+    third = NewCommit("Acct-1", 2, noted("b3", 1), commit_id="b3")
+    fourth = NewCommit("Acct-1", 3, noted("b4", 1), commit_id="b4", after=third.append_id)
+    stored = await asyncio.gather(store.append(third), store.append(fourth))
+    assert [r.version for r in stored] == [3, 4]
+
+    retried = NewCommit("Acct-1", 4, noted("b3", 1), commit_id="b3")  # the same commit id: a duplicate
+    on_top = NewCommit("Acct-1", 4, noted("b5", 1), commit_id="b5", after=retried.append_id)
+    outcomes = await asyncio.gather(store.append(retried), store.append(on_top), return_exceptions=True)
+    assert isinstance(outcomes[0], AppendResult) and outcomes[0].duplicate
+    assert isinstance(outcomes[1], ConcurrencyError)
+    assert versions(await store.read_stream("Acct-1")) == [1, 2, 3, 4]
+
+
 async def test_a_commit_of_several_events_is_stored_whole_and_consecutive(store: EventStore) -> None:
     await append(store, "Acct-0", 0, 1)
     result = await append(store, "Acct-1", 0, 7)
