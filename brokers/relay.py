@@ -106,7 +106,7 @@ class Relay:
     async def run_forever(self, wake: asyncio.Event) -> None:
         while True:
             try:
-                while await self.step():
+                while await self.step() >= BATCH:  # a short batch was the tail
                     pass
             except asyncio.CancelledError:
                 raise

@@ -8,7 +8,6 @@ an answer is, as `Ledger-Lag`."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -61,9 +60,8 @@ async def follow_appends(broker: NatsBroker, head: StoreHead) -> None:
     subscriber = broker.subscriber(APPENDED, persistent=False)
 
     @subscriber
-    async def appended(body: bytes) -> None:  # the body, not the message: injecting that costs a thread hop
-        with contextlib.suppress(ValueError):
-            head.saw(int(body))
+    async def appended(position: int) -> None:  # the decoded body, not the message: injecting that is a thread hop
+        head.saw(position)
 
     await subscriber.start()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +32,8 @@ from projections.poison import PoisonEvent, first_unreadable, transient
 log = logging.getLogger("ledger.projectors")
 BATCH = 1000
 IDLE_POLL_SECONDS = 0.5
+LAG_SECONDS = 1.0
+POINTER_TTL_SECONDS = 0.5
 
 
 async def fold_batch(projection: Projection, coll: Collection, events: list[RecordedEvent]) -> None:
@@ -61,13 +65,20 @@ class ProjectionRunner:
         self.db, self.store, self.projection = db, store, projection
         self._indexed: set[str] = set()
         self.stopped: PoisonEvent | None = None
+        #: The pointer as this runner last moved it, and when: only this runner moves it, and a replay that switches
+        #: it makes the next `advance` fail. Used for POINTER_TTL_SECONDS, well inside the 2 s a replay keeps the old
+        #: collection (projections/replay.py); saves a store read per batch of a busy runner.
+        self._pointer: tuple[float, Pointer] | None = None
+        self._lag_observed = 0.0
         self._report(None)
 
     async def step(self) -> int:
         """Fold one batch; returns how many events were read (0 = caught up, or stopped)."""
         if self.stopped:
             return 0
-        ptr: Pointer = await load_pointer(self.db, self.projection.name)
+        cached, self._pointer = self._pointer, None
+        fresh = cached is not None and time.monotonic() - cached[0] < POINTER_TTL_SECONDS
+        ptr: Pointer = cached[1] if cached and fresh else await load_pointer(self.db, self.projection.name)
         coll = self.db[ptr.collection]
         if ptr.collection not in self._indexed:
             await self.projection.create_indexes(coll)
@@ -83,6 +94,7 @@ class ProjectionRunner:
         last = events[-1]
         moved = await advance(self.db, ptr, last.position, {"lastEventAt": iso(last.occurred_at)})
         if moved:
+            self._pointer = (time.monotonic(), replace(ptr, position=last.position, stopped=None))
             self._observe(last)
             if ptr.stopped:
                 self._report(None)
@@ -127,11 +139,15 @@ class ProjectionRunner:
         if self.stopped and not await self._resumable():
             await self._observe_lag()
             return
-        while await self.step():
+        while await self.step() >= BATCH:  # a short batch was the tail: no need to read an empty one after it
             pass
         await self._observe_lag()
 
     async def _observe_lag(self) -> None:
+        """The lag gauges, at most every LAG_SECONDS (two store reads: not for every batch of a busy runner)."""
+        if time.monotonic() - self._lag_observed < LAG_SECONDS:
+            return
+        self._lag_observed = time.monotonic()
         head = await self.store.head()
         ptr = await load_pointer(self.db, self.projection.name)
         PROJECTION_LAG_EVENTS.labels(self.projection.name).set(max(0, head - ptr.position))
