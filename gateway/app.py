@@ -26,6 +26,7 @@ from gateway.controllers.conditions import ConditionController
 from gateway.controllers.event_rewards import PromotionRewardController
 from gateway.controllers.events import PromotionController
 from gateway.controllers.health import HealthController
+from gateway.controllers.reward_requests import RewardRequestController, RewardRequestCreateController
 from gateway.controllers.rewards import RewardController
 from gateway.controllers.users import RegistrationController, UserController
 from gateway.correlation import correlation_middleware
@@ -40,7 +41,7 @@ from gateway.store_head import follow_appends, freshness_headers
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserController,
                           PromotionController, PromotionRewardController, RewardController, ActivityController,
-                          ConditionController]
+                          ConditionController, RewardRequestCreateController, RewardRequestController]
 
 
 def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: GatewayClients) -> Litestar:

@@ -1,12 +1,13 @@
-"""Bodies of the events, rewards, activities and condition-preview routes. Field types are the domain's own
-(`PromotionName`, `Points`, ...), so the gateway refuses exactly what the handlers would, before any message is sent;
-rules across fields or over rules (periods, per-type reward fields, the condition language) stay in the domain.
-The event and event-reward bodies are the commands' own field sets (commands/promotion_fields.py, which also says
-why update bodies have placeholder defaults that the document does not show)."""
+"""Bodies of the events, rewards, reward-request, activities and condition-preview routes. Field types are the
+domain's own (`PromotionName`, `Points`, `Reason`, ...), so the gateway refuses exactly what the handlers would,
+before any message is sent; rules across fields or over rules (periods, per-type reward fields, the condition
+language) stay in the domain. The event and event-reward bodies are the commands' own field sets
+(commands/promotion_fields.py, which also says why update bodies have placeholder defaults that the document does
+not show)."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from pydantic import ConfigDict, Field
 
@@ -19,6 +20,7 @@ from commands.promotion_fields import (
     RewardTermsFields,
 )
 from domain.reward import CouponCode, ExternalId, Points, Quantity, RewardName
+from domain.reward_request import Reason
 from domain.types import IsoTime, SingleLine, StrictInt
 from gateway.resources.rewards import EXAMPLE_REWARD
 from gateway.schemas import EventStatus, Schema
@@ -70,6 +72,22 @@ class EventRewardUpdate(Schema, RewardTermsChanges):
     """Any subset of the terms; `condition: null` removes the rule, `stock: null` makes the stock unlimited."""
 
     model_config = with_example({"stock": 200})
+
+
+class RewardRequestCreate(Schema):
+    """The `RequestReward` command's field besides the event (the path's) and the user (the caller)."""
+
+    reward_id: SingleLine = Field(min_length=1, max_length=128, examples=[EXAMPLE_REWARD["id"]])
+
+
+class RewardRequestDecision(Schema):
+    """The `DecideRewardRequest` command's fields besides the request (the path's)."""
+
+    model_config = with_example({"status": "REJECTED", "reason": "duplicate account"})
+
+    status: Literal["APPROVED", "REJECTED"] = Field(description="APPROVED (takes one of the stock and grants the "
+                                                                "reward) or REJECTED")
+    reason: Reason | None = Field(default=None, description="up to 500 characters, shown to the user")
 
 
 class PreviewIn(Schema):

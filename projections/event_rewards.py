@@ -1,8 +1,9 @@
 """Event rewards read model: the rewards attached to each event, with their terms and remaining stock.
 
 A detached reward stays as a tombstone (`detached: true`) rather than being deleted: a deleted document would lose
-its `_pos`, and re-applying the attach after a crash would bring it back. `granted` is counted by the
-reward-request context; `remaining` is derived when read, so no fold has to read before it writes."""
+its `_pos`, and re-applying the attach after a crash would bring it back. `granted` counts `RewardGranted` (an
+attach, a re-attach included, starts it at 0, as the Promotion aggregate does); `remaining` is derived when read,
+so no fold has to read before it writes."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, ClassVar, Final
 from domain.events import RecordedEvent
 from domain.promotion_events import EventRewardUpdated, RewardAttachedToEvent, RewardDetachedFromEvent
 from domain.promotion_shape import promotion_reward_json, stored
+from domain.reward_request import RewardGranted
 from projections.base import Collection, Projection, fold, iso
 from projections.paging import Paging, Sort, page_of
 
@@ -24,7 +26,7 @@ def event_reward_id(event_id: str, reward_id: str) -> str:
 class EventRewardsProjection(Projection):
     name: ClassVar[str] = "event_rewards"
     handles: ClassVar[frozenset[str]] = frozenset(
-        {"RewardAttachedToEvent", "EventRewardUpdated", "RewardDetachedFromEvent"})
+        {"RewardAttachedToEvent", "EventRewardUpdated", "RewardDetachedFromEvent", "RewardGranted"})
     indexes = (("eventId", False), ("rewardId", False))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
@@ -42,6 +44,9 @@ class EventRewardsProjection(Projection):
             case RewardDetachedFromEvent():
                 await fold(coll, event_reward_id(e.promotion_id, e.reward_id), event.position, {"$set": {
                     "detached": True, "detachedAt": iso(e.at)}})
+            case RewardGranted():
+                await fold(coll, event_reward_id(e.promotion_id, e.reward_id), event.position,
+                           {"$inc": {"granted": 1}})
 
 
 #: The one rendering of a promotion's reward, which the handlers answer with too.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.base import Projection
 from projections.event_rewards import EventRewardsProjection
 from projections.events import EventsProjection
+from projections.reward_requests import RewardRequestsProjection
 from projections.rewards import RewardsProjection
 from projections.user_facts import UserFactsProjection
 from projections.users import UsersProjection
@@ -12,5 +13,5 @@ from projections.users import UsersProjection
 
 def all_projections() -> dict[str, Projection]:
     projections: list[Projection] = [UsersProjection(), EventsProjection(), RewardsProjection(),
-                                     EventRewardsProjection(), UserFactsProjection()]
+                                     EventRewardsProjection(), UserFactsProjection(), RewardRequestsProjection()]
     return {p.name: p for p in projections}

@@ -57,4 +57,9 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/rewards"): SIGNED_IN,
     ("POST", "/activities"): OPERATORS,  # or the service token
     ("POST", "/conditions/preview"): OPERATORS,
+    # reward requests (a USER requests for themselves; the listing and detail filter by owner, not by guard)
+    ("POST", "/events/{eventId:str}/request-reward"): frozenset({"USER"}),
+    ("GET", "/reward-requests"): SIGNED_IN,
+    ("GET", "/reward-requests/{requestId:str}"): SIGNED_IN,
+    ("PATCH", "/reward-requests/{requestId:str}"): OPERATORS,
 }

@@ -155,6 +155,10 @@ OPERATIONS = {
     "detach_event_reward": ("/events/{eventId}/rewards/{rewardId}", "delete", "200"),
     "create_reward": ("/rewards/{type}", "post", "201"), "list_rewards": ("/rewards", "get", "200"),
     "record_activity": ("/activities", "post", "202"), "preview_condition": ("/conditions/preview", "post", "200"),
+    "request_reward": ("/events/{eventId}/request-reward", "post", "201"),
+    "list_reward_requests": ("/reward-requests", "get", "200"),
+    "get_reward_request": ("/reward-requests/{requestId}", "get", "200"),
+    "decide_reward_request": ("/reward-requests/{requestId}", "patch", "200"),
 }
 
 

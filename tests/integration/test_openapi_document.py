@@ -100,6 +100,28 @@ async def test_every_route_answers_what_the_document_says(platform, auth) -> Non
     await w("PATCH", "/events/{eventId}/rewards/{rewardId}", 200, headers=operator, path=terms, json={"stock": 5})
     await w("DELETE", "/events/{eventId}/rewards/{rewardId}", 200, headers=operator, path=terms)
 
+    prize = (await w("POST", "/rewards/{type}", 201, headers=operator, path={"type": "item"},
+                     json={"name": "Sword", "itemId": "sword-1", "quantity": 1})).json()
+    await w("POST", "/events/{eventId}/rewards", 201, headers=operator, path=event, json={"rewardId": prize["id"]})
+    ask = {"rewardId": prize["id"]}
+    asked = await w("POST", "/events/{eventId}/request-reward", 201, headers=me, path=event, json=ask)
+    await w("POST", "/events/{eventId}/request-reward", 409, headers=me, path=event, json=ask)
+    await w("POST", "/events/{eventId}/request-reward", 422, headers=me, path=event, json={})
+    await w("POST", "/events/{eventId}/request-reward", 403, headers=operator, path=event, json=ask)
+    request_id, seen = {"requestId": asked.json()["id"]}, {"minPosition": asked.headers["Ledger-Position"]}
+    await w("GET", "/reward-requests", 200, headers=me, params=seen)
+    await w("GET", "/reward-requests", 400, headers=me, params={"status": "DONE"})
+    await w("GET", "/reward-requests/{requestId}", 200, headers=me, path=request_id, params=seen)
+    await w("GET", "/reward-requests/{requestId}", 404, headers=me, path={"requestId": "nope"})
+    await w("PATCH", "/reward-requests/{requestId}", 422, headers=operator, path=request_id, json={"status": "DONE"})
+    await w("PATCH", "/reward-requests/{requestId}", 403, headers=me, path=request_id, json={"status": "APPROVED"})
+    granted = await w("PATCH", "/reward-requests/{requestId}", 200, headers=operator, path=request_id,
+                      json={"status": "APPROVED"})
+    await w("PATCH", "/reward-requests/{requestId}", 409, headers=operator, path=request_id,
+            json={"status": "REJECTED"})
+    await w("GET", "/reward-requests/{requestId}", 200, headers=admin, path=request_id,
+            params={"minPosition": granted.headers["Ledger-Position"]})
+
     activity = {"id": uuid.uuid4().hex, "userId": user_id, "kind": "login"}
     await w("POST", "/activities", 202, headers=operator, json=activity)
     await w("POST", "/activities", 202, headers=operator, json=activity)  # the duplicate: same 202 shape
@@ -114,7 +136,8 @@ async def test_the_document_names_things_as_the_wire_and_pre_fills_nothing(platf
     doc = (await platform.client.get("/docs/openapi.json")).json()
     app_paths = {template_of(route.path) for route in platform.app.routes}
     assert {"/events/{eventId}", "/events/{eventId}/rewards", "/events/{eventId}/rewards/{rewardId}",
-            "/auth/users/{id}", "/auth/users/{id}/roles", "/rewards/{type}"} <= set(doc["paths"]) <= app_paths
+            "/auth/users/{id}", "/auth/users/{id}/roles", "/rewards/{type}", "/events/{eventId}/request-reward",
+            "/reward-requests/{requestId}"} <= set(doc["paths"]) <= app_paths
     for template, item in doc["paths"].items():
         names = {p["name"] for op in item.values() if isinstance(op, dict) for p in op.get("parameters", [])
                  if p["in"] == "path"}

@@ -1,0 +1,109 @@
+"""Reward requests read model: every request with its evaluation, decision and grant; the listing behind
+`GET /reward-requests` (filters `eventId`, `rewardId`, `status`, `userId`, newest first) and the detail.
+
+The document and its rendering are the domain's one shape of a request (domain/reward_request.py), so a read shows
+what the command answered. Every fold of a request is a `$set` of fields: applying a request's events of a batch
+as one merged `$set`, guarded by the last one's position, gives the same document whichever of them were already
+folded (a crash mid-batch), so a batch is one unordered `bulk_write`, one write per request, whose duplicate-key
+refusals are "already applied" exactly as in `fold()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from domain.events import DomainEvent, RecordedEvent
+from domain.reward_request import (
+    RequestStatus,
+    RewardGranted,
+    RewardRequestApproved,
+    RewardRequested,
+    RewardRequestRejected,
+    decision_fields,
+    grant_fields,
+    request_document,
+    request_json,
+)
+from projections.base import Collection, Projection
+from projections.paging import Paging, Sort, page_of
+
+NEWEST_FIRST: Final[Sort] = (("requestedAt", -1), ("_id", -1))
+DUPLICATE_KEY: Final = 11000
+
+
+def fields_of(event: DomainEvent) -> tuple[str, dict[str, Any]] | None:
+    """The request an event changes and the fields it sets, or None for an event this read model ignores."""
+    match event:
+        case RewardRequested():
+            doc = request_document(event)
+            return event.request_id, {k: v for k, v in doc.items() if k != "_id"}
+        case RewardRequestApproved() | RewardRequestRejected():
+            return event.request_id, decision_fields(event)
+        case RewardGranted():
+            return event.request_id, grant_fields(event)
+    return None
+
+
+class RewardRequestsProjection(Projection):
+    name: ClassVar[str] = "reward_requests"
+    handles: ClassVar[frozenset[str]] = frozenset(
+        {"RewardRequested", "RewardRequestApproved", "RewardRequestRejected", "RewardGranted"})
+    indexes = (("requestedAt", False), ("userId", False), ("eventId", False), ("rewardId", False),
+               ("status", False))
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        await self.apply_batch(coll, [event])
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        merged: dict[str, tuple[int, dict[str, Any]]] = {}  # request id -> (last position, fields)
+        for event in events:
+            if (change := fields_of(event.event)) is not None:
+                request_id, fields = change
+                _, before = merged.get(request_id, (0, {}))
+                merged[request_id] = (event.position, {**before, **fields})
+        writes = [UpdateOne({"_id": request_id, "_pos": {"$lt": position}},
+                            {"$set": {**fields, "_pos": position}}, upsert=True)
+                  for request_id, (position, fields) in merged.items()]
+        if not writes:
+            return
+        try:
+            await coll.bulk_write(writes, ordered=False)
+        except BulkWriteError as exc:
+            refused = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+            if refused:
+                raise
+
+
+#: The one rendering of a request, which the handlers answer with too.
+to_json = request_json
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    """The listing's filters; `None` = not filtered on."""
+
+    event_id: str | None = None
+    reward_id: str | None = None
+    status: RequestStatus | None = None
+    user_id: str | None = None
+
+    def query(self) -> dict[str, Any]:
+        """Equality on each given field, joined by an explicit `$and` like the other read models' filters."""
+        wanted = {"eventId": self.event_id, "rewardId": self.reward_id, "userId": self.user_id,
+                  "status": str(self.status) if self.status is not None else None}
+        conditions = [{field: value} for field, value in wanted.items() if value is not None]
+        return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else {}
+
+
+async def find_page(coll: Collection, filters: RequestFilters, paging: Paging) -> dict[str, Any]:
+    """A page of requests matching `filters`, newest first, rendered."""
+    return await page_of(coll, filters.query(), NEWEST_FIRST, paging, to_json)
+
+
+async def find_one(coll: Collection, request_id: str) -> dict[str, Any] | None:
+    """The rendered request, or None."""
+    doc = await coll.find_one({"_id": request_id})
+    return None if doc is None else to_json(doc)
