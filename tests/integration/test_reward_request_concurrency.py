@@ -122,10 +122,6 @@ async def test_the_same_approval_twice_grants_once(platform, auth) -> None:
     assert grants == {keyed: 1, keyed_at_once: 1, unkeyed: 1}
 
 
-@pytest.mark.xfail(strict=True, reason="commands/reward_requests.py decide_reward_request: a retried "
-                   "DecideRewardRequest (same command id) whose decision was stored before the reply was lost "
-                   "decides again and answers 409 'already APPROVED'; request_reward answers a retry with what it "
-                   "stored")
 async def test_an_approval_stored_but_never_answered_is_answered_on_retry(platform, auth) -> None:
     """The handler stored the approval and its reply was lost (a crash, a time-out: the gateway keeps no 5xx
     answer). Dropping the gateway's Redis entry for the key leaves exactly that state; the client's retry with
@@ -167,9 +163,6 @@ async def test_auto_resolve_with_stock_5_approves_exactly_5_of_24_eligible_users
     assert len(approved) == 5 and grants_by_request(events) == dict.fromkeys(approved, 1)
 
 
-CROSS_REPLICA_BUG = ("commands/desk.py _decide_batch appends a batch's chained commits together; when one loses to "
-                     "another replica's commit that ended at the same version, the next commit of the batch is "
-                     "stored on state it was not decided on (tests/unit/test_reward_request_properties.py)")
 
 
 class NoFacts:
@@ -179,7 +172,6 @@ class NoFacts:
         return UserFacts(user_id)
 
 
-@pytest.mark.xfail(strict=True, reason=CROSS_REPLICA_BUG)
 async def test_two_replicas_on_one_promotion_keep_the_per_user_limit(platform, auth) -> None:
     """Two handler processes are two desks over one store: here two MongoEventStore clients in this process, so
     the interleaving is chosen, not hoped for. Replica B's cache misses A's request of u0; B then decides requests

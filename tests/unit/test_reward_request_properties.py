@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -241,10 +240,6 @@ def state_of(promotion: Promotion) -> tuple[Any, ...]:
             dict(promotion.requests), dict(promotion.taken))
 
 
-CROSS_REPLICA_BUG = ("commands/desk.py _decide_batch chains a batch's commits (commit k+1 expects the version commit "
-                     "k ends at) and appends them together: when commit k loses to another replica whose commit "
-                     "ended at that same version, commit k+1 is stored on top of state it was not decided on "
-                     "(see test_a_lost_commit_does_not_let_the_next_one_of_its_batch_in)")
 
 
 async def start(replicas: int, terms: list[dict[str, Any]]) -> Run:
@@ -282,7 +277,6 @@ async def test_any_sequence_of_requests_and_decisions_keeps_the_invariants(terms
     await run_plan(1, terms, plan)
 
 
-@pytest.mark.xfail(strict=True, reason=CROSS_REPLICA_BUG)
 @settings(PROPERTY_SETTINGS, phases=[Phase.generate])  # a known failure: no time spent shrinking it
 @given(**plans)
 async def test_two_replicas_on_one_promotion_keep_the_invariants(terms: list[dict[str, Any]],
@@ -290,7 +284,6 @@ async def test_two_replicas_on_one_promotion_keep_the_invariants(terms: list[dic
     await run_plan(2, terms, plan)
 
 
-@pytest.mark.xfail(strict=True, reason=CROSS_REPLICA_BUG)
 async def test_a_lost_commit_does_not_let_the_next_one_of_its_batch_in() -> None:
     """Replica B's cache misses one request that A stored; B then decides two requests in one batch. Its first
     commit loses (A's request took that version); its second, which expected the version after the first, finds
