@@ -276,3 +276,32 @@ async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_th
     assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
     await store.close()
     await mongo_db.client.drop_database(db.name)
+
+
+@pytest.mark.parametrize(("batch", "crash_after"), [(1, 0), (3, 2), (4, 5), (1000, 7)])
+async def test_event_rewards_counts_every_grant_once_in_any_batching_after_a_crash(
+        mongo_db, batch, crash_after) -> None:
+    """Grants are counted in runs (one `$inc` per run); a run cut differently before a crash is counted exactly."""
+    db = mongo_db.client[f"er{uuid.uuid4().hex[:12]}"]
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    event = await send(store, "CreatePromotion", {"name": "W", "periodStart": at(-1), "periodEnd": at(6)})
+    reward = await send(store, "CreateReward", {"rewardType": "point", "fields": {"name": "100P", "points": 100}})
+    ids = {"eventId": event["id"], "rewardId": reward["id"]}
+    await send(store, "AttachReward", {**ids, "stock": 20, "perUserLimit": 10, "autoResolve": True})
+    for n in range(6):
+        await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"}))
+    await send(store, "UpdatePromotionReward", {**ids, "stock": 15})
+    for n in range(3):
+        await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"}))
+
+    projection = all_projections()["event_rewards"]
+    coll = db[(await load_pointer(db, projection.name)).collection]
+    recorded = [e for e in await store.read_all(1, 10_000) if e.type in projection.handles]
+    for e in recorded[:crash_after]:
+        await projection.apply(coll, e)
+    for start in range(0, len(recorded), batch):
+        await projection.apply_batch(coll, recorded[start:start + batch])
+    await projection.apply_batch(coll, recorded)
+    [doc] = [d async for d in coll.find()]
+    assert (doc["granted"], doc["stock"]) == (9, 15)
