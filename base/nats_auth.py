@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from base.settings import NatsSettings, data_dir
-from base.subjects import ACTIVITY_PREFIX, APPENDED, COMMAND_PREFIX, EVENT_PREFIX
+from base.subjects import ACTIVITY_PREFIX, APPENDED, COMMAND_PREFIX, COMMITTED, EVENT_PREFIX
 
 GATEWAY, HANDLERS, RELAY, PROJECTORS, GAME_SERVER = "gateway", "handlers", "relay", "projectors", "game-server"
 IDENTITIES = (GATEWAY, HANDLERS, RELAY, PROJECTORS, GAME_SERVER)
@@ -64,8 +64,8 @@ def permissions(identity: str, stream: str) -> dict[str, Any]:
     nothing = {"deny": [">"]}
     table: dict[str, dict[str, Any]] = {
         GATEWAY: {"publish": {"allow": [f"{COMMAND_PREFIX}.>"]}, "subscribe": {"allow": [APPENDED, inbox]}},
-        HANDLERS: {"publish": {"allow": [APPENDED]}, "allow_responses": True,
-                   "subscribe": {"allow": [f"{COMMAND_PREFIX}.>", f"{ACTIVITY_PREFIX}.>", inbox]}},
+        HANDLERS: {"publish": {"allow": [APPENDED, COMMITTED]}, "allow_responses": True,
+                   "subscribe": {"allow": [f"{COMMAND_PREFIX}.>", f"{ACTIVITY_PREFIX}.>", COMMITTED, inbox]}},
         RELAY: {"publish": {"allow": [f"{EVENT_PREFIX}.>", "$JS.API.INFO", f"$JS.API.STREAM.INFO.{stream}",
                                       f"$JS.API.STREAM.CREATE.{stream}", f"$JS.API.STREAM.UPDATE.{stream}"]},
                 "subscribe": {"allow": [APPENDED, inbox]}},

@@ -11,7 +11,10 @@ The cache holds each aggregate at a version it was stored at; only stored events
 that is refused or a commit that loses costs nothing to undo. Handler replicas share streams through the store's
 version check: a commit that finds the stream moved on (another replica wrote) makes the desk read just the newer
 events and decide that job again, and a refusal decided on cached state is confirmed on fresh state before it is
-answered (another replica may have attached the reward a moment ago).
+answered (another replica may have attached the reward a moment ago). To keep that rare, a desk announces what
+it stored (`announce`, published by the handler process to the other replicas: brokers/desk_sync.py) and applies
+what the others announce (`learn`) to its cache when it is the next version; otherwise it only notes the stream as
+behind, and reads the newer events before deciding on it again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any, Final, Generic, TypeVar
 from commands.store.base import AppendResult, ConcurrencyError, EventStore, NewCommit
 from domain.aggregate import Aggregate
 from domain.errors import DomainError
-from domain.events import Metadata
+from domain.events import DomainEvent, Metadata
 
 #: Jobs decided together at most; more wait for the next batch.
 MAX_BATCH: Final = 256
@@ -48,12 +51,35 @@ class Job(Generic[A]):
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
+#: What a desk tells the other replicas after storing: (stream, the version before, the events stored after it).
+Announce = Callable[[str, int, list[DomainEvent]], None]
+
+
 class Desk:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._cache: OrderedDict[str, Aggregate] = OrderedDict()
         self._queues: dict[str, list[Job[Any]]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._behind: set[str] = set()  # streams another replica wrote that the cache could not follow
+        self.announce: Announce | None = None
+
+    def learn(self, stream: str, after_version: int, events: list[DomainEvent]) -> None:
+        """Another replica stored `events` on `stream` after `after_version`: apply them to the cached aggregate when
+        they are its next events and no batch of this desk is deciding on it; else note the stream as behind."""
+        agg = self._cache.get(stream)
+        if agg is None or agg.version >= after_version + len(events):
+            return
+        if agg.version != after_version or stream in self._running:
+            self._behind.add(stream)
+            return
+        try:
+            for event in events:
+                agg.apply(event)
+        except Exception:  # a fold that fails here is the store's to settle: reload it
+            self._cache.pop(stream, None)
+            return
+        agg.version = after_version + len(events)
 
     async def decide(self, cls: type[A], aggregate_id: str, job: Job[A]) -> tuple[Any, AppendResult | None]:
         """Run `job.decision` on the aggregate as stored (a draft of it) and append what it recorded; returns the
@@ -87,7 +113,7 @@ class Desk:
                 self._queues.pop(stream, None)
 
     async def _decide_batch(self, cls: type[A], aggregate_id: str, stream: str, jobs: list[Job[A]]) -> None:
-        refresh = False
+        refresh = stream in self._behind
         for _ in range(MAX_ROUNDS):
             base = await self._fresh(cls, aggregate_id, stream, refresh)
             draft, version = base.draft(), base.version
@@ -132,6 +158,8 @@ class Desk:
                     for event in commit.events:
                         base.apply(event)
                     base.version = outcome.version
+                    if self.announce is not None:
+                        self.announce(stream, commit.expected_version, list(commit.events))
                     _settle(job, (result, outcome))
                     continue
                 if isinstance(outcome, BaseException) and not isinstance(outcome, ConcurrencyError | DomainError):
@@ -150,6 +178,7 @@ class Desk:
         if agg is None:
             agg, refresh = cls(aggregate_id), True
         if refresh:
+            self._behind.discard(stream)
             for recorded in await self.store.read_stream(stream, after_version=agg.version):
                 agg.apply(recorded.event)
                 agg.version = recorded.version

@@ -29,9 +29,11 @@ from base.settings import AuthSettings, GatewaySettings, MongoSettings, NatsSett
 from base.subjects import APPENDED
 from brokers.activity_ingest import activity_router
 from brokers.command_router import command_router
+from brokers.desk_sync import desk_sync
 from brokers.event_feed import event_feed_router
 from brokers.nats import connect_options, ensure_event_stream, make_broker
 from brokers.relay import Relay
+from commands.desk import desk_of
 from commands.envelope import EnvelopeVerifier
 from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
@@ -86,6 +88,7 @@ async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None
     verifier = verifier or EnvelopeVerifier.from_settings(AuthSettings())
     facts = FactsReader(process.client[mongo.database])
     process.broker.include_router(command_router(lambda: process.store, verifier, nats.queue, facts))
+    process.broker.include_router(desk_sync(process.broker, desk_of(process.store)))
     process.broker.include_router(activity_router(lambda: process.store, nats.queue))
     try:
         await process.store.ensure_indexes()
