@@ -49,7 +49,7 @@ def test_a_stale_run_json_is_reported_in_one_line_at_once(tmp_path):
     for command in (["admin", "create", "--email", "a@example.com", "--password-stdin"], ["replay", "--all"]):
         started = time.monotonic()
         result = cli(tmp_path, *command)
-        assert time.monotonic() - started < 15  # the interpreter's start-up, not a server-selection time-out
+        assert time.monotonic() - started < 25  # start-up on a busy machine, not pymongo's 30 s selection time-out
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and len(lines) == 1, result.stderr
         assert "stale" in lines[0] and str(gone.pid) in lines[0]
