@@ -5,17 +5,22 @@ before and after each phase, is printed beside the figures: on a shared machine 
 
     python -m bench.reward_request_bench [--requests 3000] [--concurrency 32] [--events 50] [--users 100]
                                          [--hot-requests 3000] [--hot-stock 1000] [--handlers 2]
+                                         [--count-store-ops]
 
 Starts its own servers (file-backed store) and the platform's parts as separate processes, like `reward-ledger
 run`: handlers (one queue group), projectors, relay and the gateway. Each user reports one check-in first and
 every event asks for `{"checkins": {"min": 1}}`, so each decision reads the user's facts and is approved.
+`--count-store-ops` also prints the store operations each request cost, by kind (bench/standin_ops): what the
+stand-in spends its time on does not depend on how busy the machine is.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -96,9 +101,33 @@ async def setup(c: httpx.AsyncClient, admin_token: str, users: int, events: int,
     return tokens, spread, hot
 
 
+class StoreOps:
+    """The stand-in's operation counts (bench/standin_ops/sitecustomize.py), read by signalling it."""
+
+    def __init__(self, pid: int | None, path: Path) -> None:
+        self.pid, self.path = pid, path
+
+    async def totals(self) -> dict[str, list[float]]:
+        if self.pid is None:
+            return {}
+        os.kill(self.pid, signal.SIGUSR1)
+        await asyncio.sleep(0.3)
+        return dict(json.loads(self.path.read_text())) if self.path.exists() else {}
+
+    @staticmethod
+    def report(before: dict[str, list[float]], after: dict[str, list[float]], requests: int) -> None:
+        if not after:
+            return
+        diff = {k: (v[0] - before.get(k, [0, 0])[0], v[1] - before.get(k, [0, 0])[1]) for k, v in after.items()}
+        total = sum(n for n, _ in diff.values())
+        print(f"  store operations per request: {total / requests:.2f} ({int(total):,} in all); by kind:")
+        for kind, (n, secs) in sorted(diff.items(), key=lambda kv: -kv[1][0])[:10]:
+            print(f"    {n / requests:5.2f}  {secs / max(n, 1) * 1000:5.2f} ms each  {kind}")
+
+
 async def run_phase(c: httpx.AsyncClient, label: str, targets: list[tuple[str, str]],
-                    tokens: list[tuple[str, str]], requests: int, concurrency: int, mongo_url: str
-                    ) -> Counter[str]:
+                    tokens: list[tuple[str, str]], requests: int, concurrency: int, mongo_url: str,
+                    ops: StoreOps | None = None) -> Counter[str]:
     """`requests` requests, the i-th by user i mod |users| on target i mod |targets|."""
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
@@ -114,18 +143,21 @@ async def run_phase(c: httpx.AsyncClient, label: str, targets: list[tuple[str, s
             outcomes[r.json().get("status", str(r.status_code)) if r.status_code == 201 else str(r.status_code)] += 1
 
     store_before = await store_ping_rate(mongo_url)
+    ops_before = await ops.totals() if ops else {}
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    ops_after = await ops.totals() if ops else {}
     store_after = await store_ping_rate(mongo_url)
     print(f"{label}: {requests / elapsed:,.0f} requests/s at concurrency {concurrency}, "
           f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
           f"max {max(latencies) * 1000:.0f} ms; outcomes {dict(outcomes)}; "
           f"raw store ping {store_before:,.0f}/s before, {store_after:,.0f}/s after")
+    StoreOps.report(ops_before, ops_after, requests)
     return outcomes
 
 
-async def bench(url: str, mongo_url: str, database: str, args: argparse.Namespace) -> None:
+async def bench(url: str, mongo_url: str, database: str, args: argparse.Namespace, ops: StoreOps | None) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
     store = MongoEventStore(client[database])
     await create_admin_main(store, "bench-admin@example.com", PASSWORD)
@@ -135,9 +167,9 @@ async def bench(url: str, mongo_url: str, database: str, args: argparse.Namespac
         tokens, spread, hot = await setup(c, admin_token, args.users, args.events, args.hot_stock)
         await run_phase(c, "warm-up", spread, tokens, 300, args.concurrency, mongo_url)
         await run_phase(c, f"spread over {len(spread)} event rewards", spread, tokens, args.requests,
-                        args.concurrency, mongo_url)
+                        args.concurrency, mongo_url, ops)
         outcomes = await run_phase(c, "hot spot (one event reward, stock "
-                                      f"{args.hot_stock:,})", [hot], tokens, args.hot_requests, 32, mongo_url)
+                                      f"{args.hot_stock:,})", [hot], tokens, args.hot_requests, 32, mongo_url, ops)
         grants = 0
         position = 1
         while batch := await store.read_all(position, 5000):
@@ -162,12 +194,18 @@ def main() -> None:
     parser.add_argument("--hot-requests", type=int, default=3000)
     parser.add_argument("--hot-stock", type=int, default=1000)
     parser.add_argument("--handlers", type=int, default=2)
+    parser.add_argument("--count-store-ops", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
         base = Path(tmp)
         key_path = base / "keys" / "jwt-ed25519.pem"
         load_or_create_key(key_path)
+        if args.count_store_ops:  # the stand-in (and only it) counts its operations
+            os.environ["PYTHONPATH"] = os.pathsep.join(
+                [str(Path(__file__).parent / "standin_ops"), os.environ.get("PYTHONPATH", "")])
+            os.environ["STANDIN_OPS_FILE"] = str(base / "standin-ops.json")
         servers = start_all(base / "servers")
+        ops = StoreOps(servers.mongo.process.pid, base / "standin-ops.json") if args.count_store_ops else None
         procs: list[subprocess.Popen[bytes]] = []
         try:
             port, database = free_port(), f"b{uuid.uuid4().hex[:8]}"
@@ -184,7 +222,7 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             wait_http_ok(f"{url}/health/ready")
             print(f"processes: gateway 1, handlers {args.handlers}, projectors 1, relay 1; cores {os.cpu_count()}")
-            asyncio.run(bench(url, servers.mongo.url, database, args))
+            asyncio.run(bench(url, servers.mongo.url, database, args, ops))
         finally:
             for proc in procs:
                 stop_process(proc)
