@@ -31,12 +31,12 @@ def encode(origin: str, stream: str, after_version: int, events: list[DomainEven
 
 
 def decode(body: Any) -> tuple[str, str, int, list[DomainEvent]]:
-    """(origin, stream, version before, events); raises ValueError for anything else."""
-    doc = json.loads(body) if isinstance(body, bytes | str) else body
+    """(origin, stream, version before, events) of an announcement, raw or decoded; ValueError for anything else."""
     try:
+        doc = json.loads(body) if isinstance(body, bytes | str) else body
         events = [EVENT_TYPES[e["type"]].model_validate(e["data"]) for e in doc["events"]]
         return str(doc["origin"]), str(doc["stream"]), int(doc["after"]), events
-    except (KeyError, TypeError, ValidationError) as exc:
+    except (KeyError, TypeError, ValidationError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a commit announcement: {exc}") from exc
 
 
@@ -61,7 +61,7 @@ def desk_sync(broker: NatsBroker, desk: Desk) -> NatsRouter:
     router = NatsRouter()
 
     @router.subscriber(COMMITTED, include_in_schema=False)
-    async def committed(body: bytes) -> None:
+    async def committed(body: dict[str, Any]) -> None:  # FastStream hands over the decoded JSON
         try:
             sender, stream, after_version, events = decode(body)
         except ValueError:
