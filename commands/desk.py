@@ -67,6 +67,7 @@ class Desk:
     def learn(self, stream: str, after_version: int, events: list[DomainEvent]) -> None:
         """Another replica stored `events` on `stream` after `after_version`: apply them to the cached aggregate when
         they are its next events and no batch of this desk is deciding on it; else note the stream as behind."""
+        self.store.note_end(stream, after_version + len(events))
         agg = self._cache.get(stream)
         if agg is None or agg.version >= after_version + len(events):
             return

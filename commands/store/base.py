@@ -89,6 +89,11 @@ class EventStore(Protocol):
         store itself, so it sees a claim the moment its commit is stored (login right after registration)."""
         ...
 
+    def note_end(self, stream_id: str, version: int) -> None:
+        """A commit of `stream_id` is known to end at `version` (another handler replica announced it): an append
+        expecting that version then needs no query to find it is a commit's end."""
+        ...
+
     async def claimed(self, claim: str) -> list[RecordedEvent]:
         """The events of the commit that holds `claim` (e.g. a reward request's first commit), [] if unclaimed;
         read from the store itself, like `stream_of_claim`."""

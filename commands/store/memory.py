@@ -69,5 +69,8 @@ class MemoryEventStore:
     async def stream_of_claim(self, claim: str) -> str | None:
         return next((str(doc["stream"]) for doc in self._commits if doc["claim"] == claim), None)
 
+    def note_end(self, stream_id: str, version: int) -> None:
+        """Nothing to save: this store sees every commit."""
+
     async def claimed(self, claim: str) -> list[RecordedEvent]:
         return next((commit_to_events(doc) for doc in self._commits if doc["claim"] == claim), [])

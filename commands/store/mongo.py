@@ -178,6 +178,9 @@ class MongoEventStore:
                                            sort=[("version", DESCENDING)])
         return doc is not None and doc["version"] + len(doc["events"]) - 1 == version
 
+    def note_end(self, stream_id: str, version: int) -> None:
+        self._known_end(stream_id, version)
+
     def _known_end(self, stream_id: str, version: int) -> None:
         if len(self._ends) >= MAX_KNOWN_ENDS:
             self._ends.clear()
