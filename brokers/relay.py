@@ -51,12 +51,17 @@ class Relay:
         self.db, self.store, self.broker, self.stream = db, store, broker, stream
         self.stopped: PoisonEvent | None = None
         self._stop_recorded = False
+        self._position: int | None = None
         self._report(None)
 
     async def checkpoint(self) -> int:
-        doc = await self.db[CHECKPOINTS].find_one({"_id": RELAY_ID})
-        self._stop_recorded = bool(doc and doc.get("stopped"))
-        return int(doc.get("position", 0)) if doc else 0
+        """Where the relay is: read from its checkpoint document the first time, then kept here (one relay runs;
+        `run` and compose start one), which saves a store read per batch."""
+        if self._position is None:
+            doc = await self.db[CHECKPOINTS].find_one({"_id": RELAY_ID})
+            self._stop_recorded = bool(doc and doc.get("stopped"))
+            self._position = int(doc.get("position", 0)) if doc else 0
+        return self._position
 
     async def publish(self, event: RecordedEvent) -> None:
         headers = {"Nats-Msg-Id": event.event_id, "Ledger-Position": str(event.position)}
@@ -86,6 +91,7 @@ class Relay:
                 update["$unset"] = {"stopped": ""}
                 log.info("relay resumed past position %d", last)
             await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, update, upsert=True)
+            self._position, self._stop_recorded = last, False
             RELAY_POSITION.set(last)
         if unreadable:
             assert isinstance(unreadable, UnreadableEvent)
@@ -95,7 +101,7 @@ class Relay:
     async def _stop(self, poison: PoisonEvent) -> None:
         await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"stopped": poison.record()}},
                                               upsert=True)
-        self.stopped = poison
+        self.stopped, self._stop_recorded = poison, True
         self._report(poison)
         poison.log(log, "relay")
 
@@ -113,6 +119,7 @@ class Relay:
             except Exception as exc:
                 NATS_ERRORS.labels("relay", type(exc).__name__).inc()
                 log.exception("relay batch failed; retrying from the checkpoint")
+                self._position = None  # read it again: the failed batch may or may not have moved it
                 await asyncio.sleep(1)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
