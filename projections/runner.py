@@ -194,7 +194,19 @@ class RunnerGroup:
     async def _step(self, runners: list[ProjectionRunner]) -> tuple[int, list[Failure]]:
         """One batch for `runners`; how many events were read (0 = all caught up) and which runners failed."""
         pointers = await self._pointers(runners)
-        events = await self.store.read_all(min(p.position for p in pointers.values()) + 1, BATCH)
+        front = max(p.position for p in pointers.values())
+        behind = [r for r in runners if pointers[r.name].position < front - BATCH]
+        if behind and len(behind) < len(runners):
+            # One far behind (new, or resumed after a long stop) must not hold the others back while it catches up.
+            ahead = [r for r in runners if r not in behind]
+            read_ahead, failed_ahead = await self._batch(ahead, pointers)
+            read_behind, failed_behind = await self._batch(behind, pointers)
+            return max(read_ahead, read_behind), failed_ahead + failed_behind
+        return await self._batch(runners, pointers)
+
+    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer]
+                     ) -> tuple[int, list[Failure]]:
+        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, BATCH)
         if not events:
             return 0, []
         work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]

@@ -17,6 +17,7 @@ from commands.store.base import NewCommit
 from commands.store.mongo import COMMITS, MongoEventStore
 from domain.events import RecordedEvent
 from domain.user import UserLoggedIn
+from projections import runner as runner_module
 from projections.base import Collection, Projection, fold
 from projections.pointers import POINTERS, load_pointer
 from projections.replay import replay
@@ -167,3 +168,25 @@ async def test_a_replay_that_switches_one_pointer_of_a_group_is_followed_and_the
     head = await store.head()
     assert await counts(db, "test_replayed") == (head, {"a": 2, "b": 1})
     assert await counts(db, "test_kept") == (head, {"a": 2, "b": 1})
+
+
+async def test_a_runner_far_behind_does_not_hold_back_the_one_at_the_head(listened, monkeypatch) -> None:
+    monkeypatch.setattr(runner_module, "BATCH", 2)
+    db, commands = listened
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    for user in ["a", "b", "c", "d", "e", "f"]:
+        await log_in(store, "User-x", user)
+    ahead = ProjectionRunner(db, store, logins("test_ahead"))
+    await ahead.catch_up()
+    await log_in(store, "User-x", "a")
+    group = RunnerGroup(db, store, [ahead, ProjectionRunner(db, store, logins("test_new"))])
+
+    commands.sent.clear()
+    assert await group.catch_up() == []
+
+    first, *_ = [c for c in commands.pointer_writes() if c.get("update")]  # (test_new's pointer is created first)
+    assert [update["q"]["_id"] for update in first["updates"]] == ["test_ahead"]  # the new event, before the rest
+    head = await store.head()
+    for name in ["test_ahead", "test_new"]:
+        assert await counts(db, name) == (head, {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1})
