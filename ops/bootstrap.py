@@ -41,7 +41,7 @@ from gateway.app import create_app
 from gateway.state import GatewayClients
 from projections.policy_runner import policy_runner
 from projections.registry import all_projections
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, RunnerGroup
 from projections.user_facts import FactsReader
 
 log = logging.getLogger("ledger.bootstrap")
@@ -103,18 +103,19 @@ async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None
 @contextlib.asynccontextmanager
 async def catch_up(projections: list[str] | None = None, relay: bool = False,
                    nats: NatsSettings | None = None, policies: bool | None = None) -> AsyncIterator[None]:
-    """Projection runners (all, or the named ones; [] for none), the policy runner (by default with all the
-    projections) and optionally the relay, each woken by the APPENDED nudge and polling when idle; connected as
-    `nats` (default: the `relay` identity with the relay, else `projectors`)."""
+    """Projection runners (all, or the named ones; [] for none) and the policy runner (by default with all the
+    projections), as one group sharing its store reads, and optionally the relay, each woken by the APPENDED nudge
+    and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else `projectors`)."""
     nats, mongo = nats or identity_settings(RELAY if relay else PROJECTORS), MongoSettings()
     client = mongo_client(mongo)
     db = client[mongo.database]
     store = MongoEventStore(db)
     broker = nats_broker(nats)
     chosen = [p for n, p in all_projections().items() if projections is None or n in projections]
-    workers: list[Any] = [ProjectionRunner(db, store, p) for p in chosen]
+    runners = [ProjectionRunner(db, store, p) for p in chosen]
     if policies if policies is not None else projections is None:
-        workers.append(policy_runner(db, store))
+        runners.append(policy_runner(db, store))
+    workers: list[Any] = [RunnerGroup(db, store, runners)] if runners else []  # one store read per batch for all
     if relay:
         broker.include_router(event_feed_router())
         workers.append(Relay(db, store, broker, nats.stream))

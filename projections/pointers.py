@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -39,18 +40,43 @@ async def load_pointer(db: AsyncDatabase[dict[str, Any]], name: str) -> Pointer:
             await db[POINTERS].insert_one({"_id": name, "collection": new_collection_name(name), "position": 0})
         doc = await db[POINTERS].find_one({"_id": name})
     assert doc is not None
-    return Pointer(name, doc["collection"], int(doc["position"]), doc.get("stopped"))
+    return _pointer(doc)
 
 
-async def advance(db: AsyncDatabase[dict[str, Any]], ptr: Pointer, position: int, extra: dict[str, Any]) -> bool:
-    """Move the checkpoint forward (clearing a stop it had gone past); False when the pointer was switched (or
-    moved) by someone else meanwhile."""
-    update: dict[str, Any] = {"$set": {"position": position, **extra}}
-    if ptr.stopped is not None:
-        update["$unset"] = {"stopped": ""}
-    result = await db[POINTERS].update_one(
-        {"_id": ptr.name, "collection": ptr.collection, "position": ptr.position}, update)
-    return result.modified_count == 1
+async def load_pointers(db: AsyncDatabase[dict[str, Any]], names: list[str]) -> dict[str, Pointer]:
+    """The live pointers of `names`, by name, in one read (a missing one is created as `load_pointer` does)."""
+    found = {d["_id"]: _pointer(d) async for d in db[POINTERS].find({"_id": {"$in": names}})}
+    for name in names:
+        if name not in found:
+            found[name] = await load_pointer(db, name)
+    return found
+
+
+def _pointer(doc: dict[str, Any]) -> Pointer:
+    return Pointer(doc["_id"], doc["collection"], int(doc["position"]), doc.get("stopped"))
+
+
+@dataclass(frozen=True)
+class Advance:
+    """Move the checkpoint `ptr` to `position` (clearing a stop it had gone past), if it is still `ptr`."""
+
+    ptr: Pointer
+    position: int
+    extra: dict[str, Any]
+
+    def operation(self) -> UpdateOne:
+        update: dict[str, Any] = {"$set": {"position": self.position, **self.extra}}
+        if self.ptr.stopped is not None:
+            update["$unset"] = {"stopped": ""}
+        return UpdateOne({"_id": self.ptr.name, "collection": self.ptr.collection, "position": self.ptr.position},
+                         update)
+
+
+async def advance_all(db: AsyncDatabase[dict[str, Any]], moves: list[Advance]) -> bool:
+    """Move checkpoints forward, in one write (the runners of a process after a batch they read together); False
+    when any pointer was switched or moved by someone else meanwhile: the caller reloads them to see which moved."""
+    result = await db[POINTERS].bulk_write([move.operation() for move in moves], ordered=False)
+    return result.matched_count == len(moves)
 
 
 async def stop(db: AsyncDatabase[dict[str, Any]], ptr: Pointer, position: int, extra: dict[str, Any],

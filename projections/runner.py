@@ -1,7 +1,9 @@
-"""Folds the store into one projection's live collection, in batches, recording where it is in the pointer.
+"""Folds the store into the projections' live collections, in batches, recording where each is in its pointer.
 
-An event the projection cannot fold stops this runner alone, before that event (projections/poison.py); the other
-runners and the relay read the same events and go on."""
+The runners of one process form a `RunnerGroup`: one store read per batch for all of them, and one write for all
+their pointer advances (the store, a pure-Python stand-in, was mostly busy answering seven runners polling the same
+events). Each runner still has its own pointer, its own stop and resume: an event one projection cannot fold stops
+that runner alone, before that event (projections/poison.py); the other runners and the relay go on."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +29,7 @@ from commands.store.base import EventStore
 from commands.store.mapper import describe
 from domain.events import RecordedEvent
 from projections.base import Collection, Projection, iso
-from projections.pointers import Pointer, advance, load_pointer, stop
+from projections.pointers import Advance, Pointer, advance_all, load_pointer, load_pointers, positions, stop
 from projections.poison import PoisonEvent, first_unreadable, transient
 
 log = logging.getLogger("ledger.projectors")
@@ -34,6 +37,12 @@ BATCH = 1000
 IDLE_POLL_SECONDS = 0.5
 LAG_SECONDS = 1.0
 POINTER_TTL_SECONDS = 0.5
+#: After a nudge a group waits until this long after its previous cycle began: under load nudges arrive every few
+#: milliseconds, and each cycle costs the store at least a read and a write, so batches grow instead of cycles
+#: multiplying. Short enough not to be felt by read-your-writes (a request waits for the fold anyway).
+MIN_CYCLE_SECONDS = 0.015
+#: A runner whose batch failed (the store away, a policy's command deferred) sits out this long; the others go on.
+RETRY_SECONDS = 1.0
 
 
 async def fold_batch(projection: Projection, coll: Collection, events: list[RecordedEvent]) -> None:
@@ -61,48 +70,64 @@ async def fold_batch(projection: Projection, coll: Collection, events: list[Reco
 
 
 class ProjectionRunner:
+    """One projection's fold and checkpoint. Run alone (`catch_up`, `run_forever`: a group of one) or with the
+    other runners of its process in a `RunnerGroup`."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection) -> None:
         self.db, self.store, self.projection = db, store, projection
         self._indexed: set[str] = set()
         self.stopped: PoisonEvent | None = None
-        #: The pointer as this runner last moved it, and when: only this runner moves it, and a replay that switches
-        #: it makes the next `advance` fail. Used for POINTER_TTL_SECONDS, well inside the 2 s a replay keeps the old
-        #: collection (projections/replay.py); saves a store read per batch of a busy runner.
+        #: The pointer as this runner last read or moved it, and when: only this runner moves it, and a replay that
+        #: switches it makes the next advance fail. Used for POINTER_TTL_SECONDS, well inside the 2 s a replay keeps
+        #: the old collection (projections/replay.py); saves a store read per batch of a busy runner.
         self._pointer: tuple[float, Pointer] | None = None
-        self._lag_observed = 0.0
         self._report(None)
 
-    async def step(self) -> int:
-        """Fold one batch; returns how many events were read (0 = caught up, or stopped)."""
-        if self.stopped:
-            return 0
-        cached, self._pointer = self._pointer, None
-        fresh = cached is not None and time.monotonic() - cached[0] < POINTER_TTL_SECONDS
-        ptr: Pointer = cached[1] if cached and fresh else await load_pointer(self.db, self.projection.name)
-        coll = self.db[ptr.collection]
-        if ptr.collection not in self._indexed:
-            await self.projection.create_indexes(coll)
-            self._indexed.add(ptr.collection)
-        events = await self.store.read_all(ptr.position + 1, BATCH)
-        if not events:
-            return 0
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    async def catch_up(self) -> None:
+        """Fold until caught up; a failed batch raises (after the batches before it were checkpointed)."""
+        failures = await RunnerGroup(self.db, self.store, [self]).catch_up()
+        if failures:
+            raise failures[0][1]
+
+    async def run_forever(self, wake: asyncio.Event) -> None:
+        await RunnerGroup(self.db, self.store, [self]).run_forever(wake)
+
+    def _cached(self, now: float) -> Pointer | None:
+        if self._pointer is not None and now - self._pointer[0] < POINTER_TTL_SECONDS:
+            return self._pointer[1]
+        return None
+
+    async def _fold(self, ptr: Pointer, events: list[RecordedEvent]) -> Advance | None:
+        """Fold `events` (those past `ptr`) into the pointer's collection; the advance to record, or None when the
+        runner stopped at a poison event. Anything else raised leaves the pointer where it was: retried."""
         try:
+            coll = self.db[ptr.collection]
+            if ptr.collection not in self._indexed:
+                await self.projection.create_indexes(coll)
+                self._indexed.add(ptr.collection)
             await fold_batch(self.projection, coll, events)
         except PoisonEvent as poison:
             await self._stop(ptr, events, poison)
-            return 0
-        last = events[-1]
-        moved = await advance(self.db, ptr, last.position, {"lastEventAt": iso(last.occurred_at)})
-        if moved:
-            self._pointer = (time.monotonic(), replace(ptr, position=last.position, stopped=None))
-            self._observe(last)
-            if ptr.stopped:
-                self._report(None)
-                log.info("projection %s resumed past position %s", self.projection.name, ptr.stopped.get("position"))
-        return len(events)
+            return None
+        except BaseException:
+            self._pointer = None
+            raise
+        return Advance(ptr, events[-1].position, {"lastEventAt": iso(events[-1].occurred_at)})
+
+    def _moved(self, move: Advance, last: RecordedEvent) -> None:
+        self._pointer = (time.monotonic(), replace(move.ptr, position=move.position, stopped=None))
+        self._observe(last)
+        if move.ptr.stopped:
+            self._report(None)
+            log.info("projection %s resumed past position %s", self.name, move.ptr.stopped.get("position"))
 
     async def _stop(self, ptr: Pointer, events: list[RecordedEvent], poison: PoisonEvent) -> None:
         """Checkpoint the events before the poison one, record the stop in the pointer, report it once."""
+        self._pointer = None
         before = [e for e in events if e.position < poison.position]
         position = before[-1].position if before else ptr.position
         extra = {"lastEventAt": iso(before[-1].occurred_at)} if before else {}
@@ -112,18 +137,18 @@ class ProjectionRunner:
         if before:
             self._observe(before[-1])
         self._report(poison)
-        poison.log(log, f"projection {self.projection.name}")
+        poison.log(log, f"projection {self.name}")
 
     def _report(self, poison: PoisonEvent | None) -> None:
-        PROJECTION_STOPPED.labels(self.projection.name).set(1 if poison else 0)
-        PROJECTION_STOPPED_POSITION.labels(self.projection.name).set(poison.position if poison else 0)
+        PROJECTION_STOPPED.labels(self.name).set(1 if poison else 0)
+        PROJECTION_STOPPED_POSITION.labels(self.name).set(poison.position if poison else 0)
 
     async def _resumable(self) -> bool:
         """A stopped runner resumes when replay has switched the pointer past the event (it clears the stop)."""
         assert self.stopped is not None
-        ptr = await load_pointer(self.db, self.projection.name)
+        ptr = await load_pointer(self.db, self.name)
         if ptr.stopped is None and ptr.position >= self.stopped.position:
-            log.info("projection %s resumes: its pointer was switched past position %d", self.projection.name,
+            log.info("projection %s resumes: its pointer was switched past position %d", self.name,
                      self.stopped.position)
             self.stopped = None
             self._report(None)
@@ -131,38 +156,130 @@ class ProjectionRunner:
         return False
 
     def _observe(self, last: RecordedEvent) -> None:
-        name = self.projection.name
-        PROJECTION_POSITION.labels(name).set(last.position)
-        PROJECTION_LAG_SECONDS.labels(name).set(max(0.0, (datetime.now(UTC) - last.occurred_at).total_seconds()))
+        PROJECTION_POSITION.labels(self.name).set(last.position)
+        PROJECTION_LAG_SECONDS.labels(self.name).set(max(0.0, (datetime.now(UTC) - last.occurred_at).total_seconds()))
 
-    async def catch_up(self) -> None:
-        if self.stopped and not await self._resumable():
-            await self._observe_lag()
-            return
-        while await self.step() >= BATCH:  # a short batch was the tail: no need to read an empty one after it
-            pass
+
+Failure = tuple[ProjectionRunner, Exception]
+
+
+class RunnerGroup:
+    """The projection runners of one process, sharing the store work: per batch one `read_all` from the lowest
+    pointer for all of them (each folds the events past its own pointer, concurrently) and one `bulk_write` of
+    their pointer advances. A runner whose batch fails sits out RETRY_SECONDS without holding the others back."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], store: EventStore,
+                 runners: Sequence[ProjectionRunner]) -> None:
+        self.db, self.store, self.runners = db, store, list(runners)
+        self._retry_at: dict[str, float] = {}
+        self._lag_observed = 0.0
+
+    async def catch_up(self) -> list[Failure]:
+        """Fold batches until the tail; returns the runners whose batch failed this time, and why."""
+        now = time.monotonic()
+        due = [r for r in self.runners if self._retry_at.get(r.name, 0.0) <= now]
+        due = [r for r in due if not r.stopped or await r._resumable()]
+        failures: list[Failure] = []
+        while due:
+            read, failed = await self._step(due)
+            failures += failed
+            due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
+            if read < BATCH:  # a short batch was the tail: no need to read an empty one after it
+                break
+        for runner, _ in failures:
+            self._retry_at[runner.name] = time.monotonic() + RETRY_SECONDS
         await self._observe_lag()
+        return failures
+
+    async def _step(self, runners: list[ProjectionRunner]) -> tuple[int, list[Failure]]:
+        """One batch for `runners`; how many events were read (0 = all caught up) and which runners failed."""
+        pointers = await self._pointers(runners)
+        front = max(p.position for p in pointers.values())
+        behind = [r for r in runners if pointers[r.name].position < front - BATCH]
+        if behind and len(behind) < len(runners):
+            # One far behind (new, or resumed after a long stop) must not hold the others back while it catches up.
+            ahead = [r for r in runners if r not in behind]
+            read_ahead, failed_ahead = await self._batch(ahead, pointers)
+            read_behind, failed_behind = await self._batch(behind, pointers)
+            return max(read_ahead, read_behind), failed_ahead + failed_behind
+        return await self._batch(runners, pointers)
+
+    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer]
+                     ) -> tuple[int, list[Failure]]:
+        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, BATCH)
+        if not events:
+            return 0, []
+        work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]
+        work = [(r, mine) for r, mine in work if mine]  # a runner ahead of this batch waits for the others
+        outcomes = await asyncio.gather(*(r._fold(pointers[r.name], mine) for r, mine in work),
+                                        return_exceptions=True)
+        failures: list[Failure] = []
+        moves: list[tuple[ProjectionRunner, Advance]] = []
+        for (runner, _), outcome in zip(work, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                failures.append((runner, outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome  # cancelled
+            elif outcome is not None:
+                moves.append((runner, outcome))
+        if moves:
+            await self._advance(moves, events[-1])
+        return len(events), failures
+
+    async def _pointers(self, runners: list[ProjectionRunner]) -> dict[str, Pointer]:
+        """Each runner's pointer: the one it keeps if fresh, the others in one read."""
+        now = time.monotonic()
+        cached = {r.name: ptr for r in runners if (ptr := r._cached(now)) is not None}
+        stale = [r for r in runners if r.name not in cached]
+        loaded = await load_pointers(self.db, [r.name for r in stale]) if stale else {}
+        for runner in stale:
+            runner._pointer = (now, loaded[runner.name])
+        return {**cached, **loaded}
+
+    async def _advance(self, moves: list[tuple[ProjectionRunner, Advance]], last: RecordedEvent) -> None:
+        """One write for all advances; if one did not match (a replay switched that pointer), reload them all and
+        treat as moved only those now where this batch put them."""
+        if await advance_all(self.db, [move for _, move in moves]):
+            for runner, move in moves:
+                runner._moved(move, last)
+            return
+        now = time.monotonic()
+        live = await load_pointers(self.db, [runner.name for runner, _ in moves])
+        for runner, move in moves:
+            ptr = live[runner.name]
+            if ptr.collection == move.ptr.collection and ptr.position == move.position:
+                runner._moved(move, last)
+            else:
+                log.info("projection %s: its pointer was switched (replay), reading from it", runner.name)
+                runner._pointer = (now, ptr)
 
     async def _observe_lag(self) -> None:
-        """The lag gauges, at most every LAG_SECONDS (two store reads: not for every batch of a busy runner)."""
+        """The lag gauges, at most every LAG_SECONDS (two store reads: not for every batch of a busy process)."""
         if time.monotonic() - self._lag_observed < LAG_SECONDS:
             return
         self._lag_observed = time.monotonic()
         head = await self.store.head()
-        ptr = await load_pointer(self.db, self.projection.name)
-        PROJECTION_LAG_EVENTS.labels(self.projection.name).set(max(0, head - ptr.position))
-        if head <= ptr.position:
-            PROJECTION_LAG_SECONDS.labels(self.projection.name).set(0)
+        at = await positions(self.db, [r.name for r in self.runners])
+        for runner in self.runners:
+            position = at.get(runner.name, 0)
+            PROJECTION_LAG_EVENTS.labels(runner.name).set(max(0, head - position))
+            if head <= position:
+                PROJECTION_LAG_SECONDS.labels(runner.name).set(0)
 
     async def run_forever(self, wake: asyncio.Event) -> None:
+        """Catch up, then wait for a nudge (or IDLE_POLL_SECONDS), cycling at most every MIN_CYCLE_SECONDS."""
         while True:
+            began = time.monotonic()
             try:
-                await self.catch_up()
+                for runner, exc in await self.catch_up():
+                    log.error("projection %s failed a batch; retrying in %.0f s", runner.name, RETRY_SECONDS,
+                              exc_info=exc)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("projection %s failed a batch; retrying", self.projection.name)
-                await asyncio.sleep(1)
+                log.exception("projection runners failed a batch; retrying")
+                await asyncio.sleep(RETRY_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
-            wake.clear()
+            await asyncio.sleep(max(0.0, began + MIN_CYCLE_SECONDS - time.monotonic()))
+            wake.clear()  # nudges that came meanwhile are answered by the next read

@@ -1,0 +1,192 @@
+"""The projection runners of one process share their store work (projections/runner.py `RunnerGroup`): one
+`read_all` per batch for all of them and one write for all their pointer advances, counted on the wire with a
+pymongo CommandListener on the real store; each runner still stops, fails and resumes on its own."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.errors import AutoReconnect
+from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
+
+from commands.store.base import NewCommit
+from commands.store.mongo import COMMITS, MongoEventStore
+from domain.events import RecordedEvent
+from domain.user import UserLoggedIn
+from projections import runner as runner_module
+from projections.base import Collection, Projection, fold
+from projections.pointers import POINTERS, load_pointer
+from projections.replay import replay
+from projections.runner import ProjectionRunner, RunnerGroup
+
+pytestmark = pytest.mark.integration
+
+
+class Commands(CommandListener):
+    """Every command the client sends, as (name, collection, command document)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
+
+    def started(self, event: CommandStartedEvent) -> None:
+        collection = event.command.get(event.command_name)
+        self.sent.append((event.command_name, collection if isinstance(collection, str) else "", event.command))
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
+
+    def event_reads(self) -> list[dict[str, Any]]:
+        """`read_all`s: finds on the commits by position (`head` finds the last one without a filter)."""
+        return [c for name, coll, c in self.sent if name == "find" and coll == COMMITS and c.get("filter")]
+
+    def pointer_writes(self) -> list[dict[str, Any]]:
+        return [c for name, coll, c in self.sent if coll == POINTERS and name in {"update", "insert", "delete"}]
+
+
+class Logins(Projection):
+    """Counts logins per user; refuses user "bad" (a fold bug) and fails once for "flaky" (the store away), each
+    only when asked to."""
+
+    name: ClassVar[str] = "test_logins"
+    handles: ClassVar[frozenset[str]] = frozenset({"UserLoggedIn"})
+
+    def __init__(self, refuses_bad: bool = False, flaky_failures: int = 0) -> None:
+        self.refuses_bad, self.flaky_failures = refuses_bad, flaky_failures
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        assert isinstance(event.event, UserLoggedIn)
+        user = event.event.user_id
+        if user == "bad" and self.refuses_bad:
+            raise ValueError("cannot fold this one")
+        if user == "flaky" and self.flaky_failures:
+            self.flaky_failures -= 1
+            raise AutoReconnect("store away")
+        await fold(coll, user, event.position, {"$inc": {"logins": 1}})
+
+
+def logins(name: str, **behaviour: Any) -> Logins:
+    kind = type(f"Logins_{name}", (Logins,), {"name": name})
+    projection: Logins = kind(**behaviour)
+    return projection
+
+
+@pytest.fixture
+async def listened(server_env: dict[str, str], mongo_db: Any) -> AsyncIterator[tuple[Any, Commands]]:
+    """The test's database through a client that records its commands (`mongo_db` drops it afterwards)."""
+    commands = Commands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_env["MONGO_URL"], tz_aware=True,
+                                                                 event_listeners=[commands])
+    try:
+        yield client[server_env["MONGO_DB"]], commands
+    finally:
+        await client.close()
+
+
+async def log_in(store: MongoEventStore, stream: str, *users: str) -> None:
+    version = len(await store.read_stream(stream))
+    await store.append(NewCommit(stream, version, [
+        UserLoggedIn(user_id=u, logged_in_at=datetime(2026, 11, 1, tzinfo=UTC)) for u in users]))
+
+
+async def counts(db: Any, name: str) -> tuple[int, dict[str, int]]:
+    ptr = await load_pointer(db, name)
+    return ptr.position, {d["_id"]: d["logins"] async for d in db[ptr.collection].find()}
+
+
+async def test_four_projections_fold_a_batch_with_one_event_read_and_one_pointer_write(listened) -> None:
+    db, commands = listened
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    await log_in(store, "User-x", "a", "b")
+    names = [f"test_logins_{i}" for i in range(4)]
+    group = RunnerGroup(db, store, [ProjectionRunner(db, store, logins(n)) for n in names])
+    assert await group.catch_up() == []
+    await log_in(store, "User-x", "a")
+    await log_in(store, "User-y", "c", "a")
+    head = await store.head()
+
+    commands.sent.clear()
+    assert await group.catch_up() == []
+
+    assert len(commands.event_reads()) == 1
+    [write] = commands.pointer_writes()
+    assert write["update"] == POINTERS and len(write["updates"]) == len(names)
+    for name in names:
+        assert await counts(db, name) == (head, {"a": 3, "b": 1, "c": 1})
+
+
+async def test_in_a_group_a_poison_event_stops_one_runner_and_a_failing_store_delays_one_the_others_go_on(
+        listened) -> None:
+    db, _ = listened
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    for user in ["a", "flaky", "a", "bad", "a"]:
+        await log_in(store, "User-x", user)
+    head = await store.head()
+    good, bad, flaky = (ProjectionRunner(db, store, logins("test_good")),
+                        ProjectionRunner(db, store, logins("test_bad", refuses_bad=True)),
+                        ProjectionRunner(db, store, logins("test_flaky", flaky_failures=1)))
+
+    failures = await RunnerGroup(db, store, [good, bad, flaky]).catch_up()
+
+    assert [(runner, type(exc)) for runner, exc in failures] == [(flaky, AutoReconnect)]
+    assert await counts(db, "test_good") == (head, {"a": 3, "flaky": 1, "bad": 1})
+    assert bad.stopped is not None and bad.stopped.position == 4
+    assert await counts(db, "test_bad") == (3, {"a": 2, "flaky": 1})
+    assert (await load_pointer(db, "test_bad")).stopped is not None
+    assert (await load_pointer(db, "test_flaky")).position == 0  # what it folded before failing is folded again
+
+    await log_in(store, "User-x", "a")
+    assert await RunnerGroup(db, store, [good, bad, flaky]).catch_up() == []  # the failed one is retried
+    assert await counts(db, "test_good") == (head + 1, {"a": 4, "flaky": 1, "bad": 1})
+    assert await counts(db, "test_flaky") == (head + 1, {"a": 4, "flaky": 1, "bad": 1})
+    assert await counts(db, "test_bad") == (3, {"a": 2, "flaky": 1})  # still stopped before the event
+
+
+async def test_a_replay_that_switches_one_pointer_of_a_group_is_followed_and_the_others_keep_their_place(
+        listened) -> None:
+    db, _ = listened
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    await log_in(store, "User-x", "a", "b")
+    replayed, kept = logins("test_replayed"), logins("test_kept")
+    group = RunnerGroup(db, store, [ProjectionRunner(db, store, replayed), ProjectionRunner(db, store, kept)])
+    await group.catch_up()
+    await replay(db, store, replayed, drop_after=0)  # switches the pointer the group's runner has just moved
+    await log_in(store, "User-x", "a")
+
+    await group.catch_up()  # the advance of the switched pointer does not match: it is read again
+    await group.catch_up()
+
+    head = await store.head()
+    assert await counts(db, "test_replayed") == (head, {"a": 2, "b": 1})
+    assert await counts(db, "test_kept") == (head, {"a": 2, "b": 1})
+
+
+async def test_a_runner_far_behind_does_not_hold_back_the_one_at_the_head(listened, monkeypatch) -> None:
+    monkeypatch.setattr(runner_module, "BATCH", 2)
+    db, commands = listened
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    for user in ["a", "b", "c", "d", "e", "f"]:
+        await log_in(store, "User-x", user)
+    ahead = ProjectionRunner(db, store, logins("test_ahead"))
+    await ahead.catch_up()
+    await log_in(store, "User-x", "a")
+    group = RunnerGroup(db, store, [ahead, ProjectionRunner(db, store, logins("test_new"))])
+
+    commands.sent.clear()
+    assert await group.catch_up() == []
+
+    first, *_ = [c for c in commands.pointer_writes() if c.get("update")]  # (test_new's pointer is created first)
+    assert [update["q"]["_id"] for update in first["updates"]] == ["test_ahead"]  # the new event, before the rest
+    head = await store.head()
+    for name in ["test_ahead", "test_new"]:
+        assert await counts(db, name) == (head, {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1})
