@@ -109,13 +109,42 @@ class FactsReader:
     """The handlers' source of users' facts (commands/facts.py `FactsSource`): the live `user_facts` collection,
     after it has folded `min_position` when one is given (else as it is: milliseconds behind the store). Which
     collection is live is re-read at most every `POINTER_TTL_SECONDS` (a replay keeps the old one readable for 2 s
-    after switching, projections/replay.py), so a request costs one read."""
+    after switching, projections/replay.py). Reads are grouped like the store's appends: while one is in flight,
+    the users asked for meanwhile wait and are then read together, with one `$in` (a busy handler reads many users
+    per round trip instead of one)."""
 
     POINTER_TTL_SECONDS: ClassVar[float] = 0.5
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
         self._pointer: tuple[float, Pointer] | None = None
+        self._waiting: dict[str, dict[str, list[asyncio.Future[dict[str, Any] | None]]]] = {}
+        self._reading: dict[str, asyncio.Task[None]] = {}
+
+    async def _document(self, collection: str, user_id: str) -> dict[str, Any] | None:
+        future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(collection, {}).setdefault(user_id, []).append(future)
+        if collection not in self._reading:
+            self._reading[collection] = asyncio.create_task(self._read_waiting(collection))
+        return await future
+
+    async def _read_waiting(self, collection: str) -> None:
+        try:
+            while waiting := self._waiting.pop(collection, None):
+                try:
+                    found = {d["_id"]: d async for d in self.db[collection].find({"_id": {"$in": list(waiting)}})}
+                except Exception as exc:  # the store is away: these callers get the error
+                    for futures in waiting.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for user_id, futures in waiting.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(found.get(user_id))
+        finally:
+            self._reading.pop(collection, None)
 
     async def _read_pointer(self, max_age: float) -> Pointer:
         now = time.monotonic()
@@ -133,5 +162,5 @@ class FactsReader:
             ptr = await self._read_pointer(0)
             if ptr.position < min_position:
                 await asyncio.sleep(FACTS_POLL_SECONDS)
-        doc = await self.db[ptr.collection].find_one({"_id": user_id})
+        doc = await self._document(ptr.collection, user_id)
         return facts_of(doc) if doc is not None else UserFacts(user_id)
