@@ -39,7 +39,9 @@ async def players(service_token: None, platform: Any) -> None:
 
 
 def days_ago(n: int) -> str:
-    return iso(datetime.now(UTC).replace(hour=12) - timedelta(days=n)) or ""
+    """A time on the UTC day n days ago: its first minute, so today's is never in the future (noon was, before
+    12:00 UTC, and the platform refuses reports more than 10 minutes ahead)."""
+    return iso(datetime.now(UTC).replace(hour=0, minute=0, second=1) - timedelta(days=n)) or ""
 
 
 def activity(user: str, kind: str, day: int, **fields: Any) -> dict[str, Any]:
