@@ -44,7 +44,7 @@ from projections.replay import replay
 from projections.user_facts import UserFactsProjection
 
 SERVICE_TOKEN = "bench-" + uuid.uuid4().hex
-TODAY = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=1, microsecond=0)  # never in the future
 KINDS = ["login", "login", "login", "invite", "checkin", "purchase", "level", "quest_completed"]
 RULE_20 = {"all": [
     {"login_days": {"min": 3}}, {"login_days": {"min": 2, "consecutive": True}}, {"checkins": {"min": 1}},
