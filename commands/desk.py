@@ -167,6 +167,7 @@ class Desk:
                     raise outcome
                 in_order = False  # lost to another writer, or stored already (a retried command): decide again
                 again.append(job)
+            self._remember(stream, base)
             if not again:
                 return
             jobs, refresh = again, True
@@ -183,11 +184,19 @@ class Desk:
             for recorded in await self.store.read_stream(stream, after_version=agg.version):
                 agg.apply(recorded.event)
                 agg.version = recorded.version
+        self._remember(stream, agg)
+        return agg  # type: ignore[return-value]
+
+    def _remember(self, stream: str, agg: Aggregate) -> None:
+        """Cache `agg`, unless it does not exist yet: ids nobody created (a request for an unknown event) would
+        push out the promotions in use, and another replica may create it any moment."""
+        if not agg.version:
+            self._cache.pop(stream, None)
+            return
         self._cache[stream] = agg
         self._cache.move_to_end(stream)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        return agg  # type: ignore[return-value]
 
 
 def _settle(job: Job[Any], answer: tuple[Any, AppendResult | None] | None = None,

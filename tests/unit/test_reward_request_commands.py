@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from commands.context import Actor, Caller
+from commands.desk import desk_of
 from commands.dispatch import dispatch
 from commands.messages import CommandReply
 from commands.store import MemoryEventStore
@@ -113,3 +114,12 @@ async def test_concurrent_requests_of_one_user_make_one_request() -> None:
     replies = await asyncio.gather(*(request(store, event_id, reward_id, "u1") for _ in range(50)))
     assert sum(r.ok for r in replies) == 1
     assert {status_for(r.error.code) for r in replies if r.error} == {409}
+
+
+async def test_requests_for_unknown_events_do_not_fill_the_desks_cache() -> None:
+    store = MemoryEventStore()
+    event_id, reward_id = await promotion(store)
+    for _ in range(5):
+        reply = await request(store, uuid.uuid4().hex, reward_id, "u1")
+        assert reply.error and status_for(reply.error.code) == 404
+    assert list(desk_of(store)._cache) == [f"Event-{event_id}"]
