@@ -9,7 +9,6 @@ promotions would find their caches stale on nearly every decision - measured: a 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -19,7 +18,8 @@ from faststream.nats import NatsBroker, NatsRouter
 from pydantic import ValidationError
 
 from base.subjects import COMMITTED
-from commands.desk import Announce, Desk
+from brokers.nats import publish_soon
+from commands.desk import Desk
 from domain.events import EVENT_TYPES, DomainEvent
 
 log = logging.getLogger("ledger.handlers")
@@ -43,21 +43,11 @@ def decode(body: Any) -> tuple[str, str, int, list[DomainEvent]]:
 def desk_sync(broker: NatsBroker, desk: Desk) -> NatsRouter:
     """Announce this desk's commits and learn the other replicas'. Returns the router to include in the broker."""
     origin = uuid.uuid4().hex
-    pending: set[asyncio.Task[None]] = set()
-
-    async def publish(body: bytes) -> None:
-        try:
-            await broker.publish(body, COMMITTED)
-        except Exception:  # the others will find out from the store
-            log.debug("commit announcement not sent", exc_info=True)
 
     def announce(stream: str, after_version: int, events: list[DomainEvent]) -> None:
-        task = asyncio.get_running_loop().create_task(publish(encode(origin, stream, after_version, events)))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        publish_soon(broker, encode(origin, stream, after_version, events), COMMITTED, "commit announcement")
 
-    announce_hook: Announce = announce
-    desk.announce = announce_hook
+    desk.announce = announce
     router = NatsRouter()
 
     @router.subscriber(COMMITTED, include_in_schema=False)

@@ -3,6 +3,7 @@ stream declared once per process would never reach a second server in the same p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -49,3 +50,20 @@ def connect_options(nats: NatsSettings) -> dict[str, Any]:
     elif nats.creds:
         options["security"] = NatsCredentials(nats.creds)
     return options
+
+
+_in_flight: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references to tasks
+
+
+def publish_soon(broker: NatsBroker, body: bytes, subject: str, what: str) -> None:
+    """Publish on core NATS without waiting: for hints a reader can do without (an append nudge, a replica's commit
+    announcement), whose loss only costs the reader a poll or a store read. A failure is logged at debug as `what`."""
+    async def publish() -> None:
+        try:
+            await broker.publish(body, subject)
+        except Exception:
+            logging.getLogger("ledger.nats").debug("%s not sent", what, exc_info=True)
+
+    task = asyncio.get_running_loop().create_task(publish())
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)

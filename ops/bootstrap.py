@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from brokers.activity_ingest import activity_router
 from brokers.command_router import command_router
 from brokers.desk_sync import desk_sync
 from brokers.event_feed import event_feed_router
-from brokers.nats import connect_options, ensure_event_stream, make_broker
+from brokers.nats import connect_options, ensure_event_stream, make_broker, publish_soon
 from brokers.relay import Relay
 from commands.desk import desk_of
 from commands.envelope import EnvelopeVerifier
@@ -44,7 +43,6 @@ from projections.registry import all_projections
 from projections.runner import ProjectionRunner, RunnerGroup
 from projections.user_facts import FactsReader
 
-log = logging.getLogger("ledger.bootstrap")
 MongoClient = AsyncMongoClient[dict[str, Any]]
 
 
@@ -67,14 +65,8 @@ class HandlerProcess:
     store: EventStore = field(init=False)
 
     def nudge(self, position: int) -> None:
-        """Tell projectors and the relay there is something new (core NATS, fire and forget)."""
-        asyncio.get_running_loop().create_task(self._publish_nudge(position))
-
-    async def _publish_nudge(self, position: int) -> None:
-        try:
-            await self.broker.publish(str(position).encode(), APPENDED)
-        except Exception:  # a lost nudge only delays readers until their next poll
-            log.debug("nudge not sent", exc_info=True)
+        """Tell projectors and the relay there is something new (a lost nudge only delays them to their next poll)."""
+        publish_soon(self.broker, str(position).encode(), APPENDED, "append nudge")
 
 
 @contextlib.asynccontextmanager
