@@ -53,11 +53,8 @@ class CommandContext:
         return self.facts_source or ScanFacts(self.store)
 
     async def load(self, cls: type[A], aggregate_id: str) -> A:
-        events = await self.store.read_stream(cls.stream_id(aggregate_id))
         agg = cls(aggregate_id)
-        for recorded in events:
-            agg.apply(recorded.event)
-            agg.version = recorded.version
+        agg.catch_up(await self.store.read_stream(cls.stream_id(aggregate_id)))
         return agg
 
     async def save(self, agg: Aggregate, claim: str | None = None) -> AppendResult | None:

@@ -181,9 +181,7 @@ class Desk:
             agg, refresh = cls(aggregate_id), True
         if refresh:
             self._behind.discard(stream)
-            for recorded in await self.store.read_stream(stream, after_version=agg.version):
-                agg.apply(recorded.event)
-                agg.version = recorded.version
+            agg.catch_up(await self.store.read_stream(stream, after_version=agg.version))
         self._remember(stream, agg)
         return agg  # type: ignore[return-value]
 

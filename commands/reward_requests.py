@@ -23,7 +23,7 @@ from commands.store.base import EventStore, commit_claim
 from domain.activity_facts import UserFacts
 from domain.errors import Conflict, NotFound
 from domain.evaluation import stored_evaluation
-from domain.events import DomainEvent
+from domain.events import DomainEvent, RecordedEvent
 from domain.promotion import Promotion
 from domain.reward_request import (
     REWARD_DETACHED,
@@ -63,17 +63,19 @@ def request_id_for(command_id: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"reward-request:{command_id}").hex
 
 
-async def request_answer(store: EventStore, request_id: str, new: list[DomainEvent] | None = None) -> dict[str, Any]:
-    """The request as the API shows it: its first commit (found by claim) plus decisions made since, from `new`
-    (this command's events) or, when None, from the promotion's stream."""
+async def first_commit(store: EventStore, request_id: str) -> list[RecordedEvent]:
+    """The request's first commit (RewardRequested, and its decision when auto-resolved), found by its claim."""
     first = await store.claimed(request_claim(request_id))
     if not first:
         raise NotFound(f"reward request {request_id} not found")
-    events = [r.event for r in first]
-    if new is None:
-        later = await store.read_stream(first[0].stream_id, after_version=first[-1].version)
-        new = [r.event for r in later]
-    events += [e for e in new if getattr(e, "request_id", None) == request_id and e not in events]
+    return first
+
+
+async def request_answer(store: EventStore, request_id: str) -> dict[str, Any]:
+    """The request as the API shows it: its first commit plus the decisions on it stored since."""
+    first = await first_commit(store, request_id)
+    later = await store.read_stream(first[0].stream_id, after_version=first[-1].version)
+    events = [r.event for r in first] + [r.event for r in later if getattr(r.event, "request_id", None) == request_id]
     return request_json(request_document_of(events))
 
 
@@ -96,10 +98,7 @@ async def request_reward(command: RequestReward, ctx: CommandContext) -> dict[st
 
 
 async def decide_reward_request(command: DecideRewardRequest, ctx: CommandContext) -> dict[str, Any]:
-    first = await ctx.store.claimed(request_claim(command.request_id))
-    if not first:
-        raise NotFound(f"reward request {command.request_id} not found")
-    requested = first[0].event
+    requested = (await first_commit(ctx.store, command.request_id))[0].event
     assert isinstance(requested, RewardRequested)
     approve, now = command.status == "APPROVED", ctx.clock()
 

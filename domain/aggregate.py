@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import ClassVar, Self
 
-from domain.events import DomainEvent
+from domain.events import DomainEvent, RecordedEvent
 
 
 class Aggregate:
@@ -24,6 +25,12 @@ class Aggregate:
 
     def apply(self, event: DomainEvent) -> None:
         raise NotImplementedError
+
+    def catch_up(self, recorded: Iterable[RecordedEvent]) -> None:
+        """Fold stored events of this stream, in version order, and stand at the version of the last."""
+        for event in recorded:
+            self.apply(event.event)
+            self.version = event.version
 
     def draft(self) -> Self:
         """A copy to decide on, so a refused or lost decision leaves this one as stored (commands/desk.py).

@@ -228,10 +228,7 @@ def check_renderings(run: Run, events: list[RecordedEvent]) -> None:
 
 def fold(events: list[RecordedEvent], up_to: int) -> Promotion:
     promotion = Promotion(events[0].event.promotion_id)  # type: ignore[attr-defined]
-    for recorded in events:
-        if recorded.version <= up_to:
-            promotion.apply(recorded.event)
-            promotion.version = recorded.version
+    promotion.catch_up(recorded for recorded in events if recorded.version <= up_to)
     return promotion
 
 
