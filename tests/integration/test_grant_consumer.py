@@ -116,21 +116,24 @@ async def settled(nc: NatsClient) -> bool:
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 
+async def run_until_settled(feed: Feed) -> Any:
+    """A new consumer instance, run until it has nothing left, then closed; returns it (what it was handed)."""
+    consumer, nc = await feed.consumer()
+    try:
+        await until(consumer.step, lambda: settled(nc))
+    finally:
+        await consumer.close()
+        await nc.close()
+    return consumer
+
+
 async def test_grants_are_applied_in_store_order_once_across_a_restart(feed: Feed) -> None:
     first_batch = await feed.grant(4)
-    consumer, nc = await feed.consumer()
-    await until(consumer.step, lambda: settled(nc))
+    consumer = await run_until_settled(feed)
     assert consumer.handed == [(p, True) for p in first_batch]
-    await consumer.close()
-    await nc.close()
 
     second_batch = await feed.grant(3)  # stored and published while no consumer runs
-    restarted, nc = await feed.consumer()
-    try:
-        await until(restarted.step, lambda: settled(nc))
-    finally:
-        await restarted.close()
-        await nc.close()
+    restarted = await run_until_settled(feed)
     assert restarted.handed == [(p, True) for p in second_batch]  # resumed after the last acknowledged grant
     assert await feed.applied() == first_batch + second_batch
 
@@ -143,12 +146,7 @@ async def test_a_grant_redelivered_after_a_crash_before_its_ack_is_not_applied_a
     await nc.close()  # gone without acknowledging the second grant (nor the third, handed over in the same batch)
     assert dying.handed == [(positions[0], True), (positions[1], True)]
 
-    restarted, nc = await feed.consumer()
-    try:
-        await until(restarted.step, lambda: settled(nc))
-    finally:
-        await restarted.close()
-        await nc.close()
+    restarted = await run_until_settled(feed)
     assert (positions[1], False) in restarted.handed  # redelivered, recognised by its event id
     assert (positions[2], True) in restarted.handed
     assert positions[0] not in [p for p, _ in restarted.handed]  # acknowledged before the crash

@@ -13,7 +13,7 @@ import pytest
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
-from domain.events import DomainEvent
+from domain.events import DomainEvent, RecordedEvent
 from domain.reward_request import request_document_of
 from projections.pointers import load_pointer
 from projections.registry import all_projections
@@ -238,21 +238,24 @@ async def send(store: MongoEventStore, name: str, payload: dict[str, Any], user:
     return reply.result
 
 
-@pytest.mark.parametrize(("batch", "crash_after"), [(1, 0), (2, 3), (3, 7), (1000, 5)])
-async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_the_domain_renders(
-        mongo_db, batch, crash_after) -> None:
+async def promotion_in_own_database(mongo_db: Any, **terms: Any) -> tuple[Any, MongoEventStore, dict[str, str]]:
+    """A database of the test's own with a promotion and a reward attached on `terms`: (db, store, ids)."""
     db = mongo_db.client[f"rr{uuid.uuid4().hex[:12]}"]
     store = MongoEventStore(db)
     await store.ensure_indexes()
     event = await send(store, "CreatePromotion", {"name": "W", "periodStart": at(-1), "periodEnd": at(6)})
     reward = await send(store, "CreateReward", {"rewardType": "point", "fields": {"name": "100P", "points": 100}})
     ids = {"eventId": event["id"], "rewardId": reward["id"]}
-    await send(store, "AttachReward", {**ids, "stock": 2, "perUserLimit": 3})
-    made = [await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"})) for n in range(5)]
-    for request, status in zip(made, ["APPROVED", "REJECTED", "APPROVED", "APPROVED"], strict=False):
-        await send(store, "DecideRewardRequest", {"requestId": request["id"], "status": status})
+    await send(store, "AttachReward", {**ids, **terms})
+    return db, store, ids
 
-    projection = all_projections()["reward_requests"]
+
+async def fold_after_crash(db: Any, store: MongoEventStore, name: str, batch: int,
+                           crash_after: int) -> tuple[Any, Any, list[RecordedEvent]]:
+    """Fold the store into read model `name` as a runner would after a crash: the first `crash_after` events once
+    before, then everything in batches of `batch`, then everything once more. Returns (projection, collection,
+    the events it handles)."""
+    projection = all_projections()[name]
     coll = db[(await load_pointer(db, projection.name)).collection]
     await projection.create_indexes(coll)
     recorded = [e for e in await store.read_all(1, 10_000) if e.type in projection.handles]
@@ -261,6 +264,18 @@ async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_th
     for start in range(0, len(recorded), batch):
         await projection.apply_batch(coll, recorded[start:start + batch])
     await projection.apply_batch(coll, recorded)  # everything once more: a no-op
+    return projection, coll, recorded
+
+
+@pytest.mark.parametrize(("batch", "crash_after"), [(1, 0), (2, 3), (3, 7), (1000, 5)])
+async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_the_domain_renders(
+        mongo_db, batch, crash_after) -> None:
+    db, store, ids = await promotion_in_own_database(mongo_db, stock=2, perUserLimit=3)
+    made = [await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"})) for n in range(5)]
+    for request, status in zip(made, ["APPROVED", "REJECTED", "APPROVED", "APPROVED"], strict=False):
+        await send(store, "DecideRewardRequest", {"requestId": request["id"], "status": status})
+
+    projection, coll, recorded = await fold_after_crash(db, store, "reward_requests", batch, crash_after)
 
     by_request: dict[str, list[DomainEvent]] = defaultdict(list)
     for e in recorded:
@@ -282,26 +297,13 @@ async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_th
 async def test_event_rewards_counts_every_grant_once_in_any_batching_after_a_crash(
         mongo_db, batch, crash_after) -> None:
     """Grants are counted in runs (one `$inc` per run); a run cut differently before a crash is counted exactly."""
-    db = mongo_db.client[f"er{uuid.uuid4().hex[:12]}"]
-    store = MongoEventStore(db)
-    await store.ensure_indexes()
-    event = await send(store, "CreatePromotion", {"name": "W", "periodStart": at(-1), "periodEnd": at(6)})
-    reward = await send(store, "CreateReward", {"rewardType": "point", "fields": {"name": "100P", "points": 100}})
-    ids = {"eventId": event["id"], "rewardId": reward["id"]}
-    await send(store, "AttachReward", {**ids, "stock": 20, "perUserLimit": 10, "autoResolve": True})
+    db, store, ids = await promotion_in_own_database(mongo_db, stock=20, perUserLimit=10, autoResolve=True)
     for n in range(6):
         await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"}))
     await send(store, "UpdatePromotionReward", {**ids, "stock": 15})
     for n in range(3):
         await send(store, "RequestReward", ids, user=f"u{n % 2}", roles=frozenset({"USER"}))
 
-    projection = all_projections()["event_rewards"]
-    coll = db[(await load_pointer(db, projection.name)).collection]
-    recorded = [e for e in await store.read_all(1, 10_000) if e.type in projection.handles]
-    for e in recorded[:crash_after]:
-        await projection.apply(coll, e)
-    for start in range(0, len(recorded), batch):
-        await projection.apply_batch(coll, recorded[start:start + batch])
-    await projection.apply_batch(coll, recorded)
+    _, coll, _ = await fold_after_crash(db, store, "event_rewards", batch, crash_after)
     [doc] = [d async for d in coll.find()]
     assert (doc["granted"], doc["stock"]) == (9, 15)
