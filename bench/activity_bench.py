@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import subprocess
 import sys
@@ -29,15 +28,16 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from base.nats_auth import GAME_SERVER, GATEWAY, HANDLERS, PROJECTORS, NatsLogin
-from bench.e2e_bench import percentile, spawn
+from bench.e2e_bench import percentile
 from bench.ingest_clients import http_ingest, nats_ingest, nats_publish, store_head
+from bench.platform import parts_running
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.activity_facts import DOC_VERSION, Activity, UserFacts
 from domain.conditions import parse_condition
 from domain.evaluation import evaluate, holds
 from domain.user import User
-from ops.servers import start_all, stop_process, wait_http_ok
+from ops.servers import start_all
 from projections.eligibility import partial_facts
 from projections.pointers import load_pointer
 from projections.replay import replay
@@ -249,29 +249,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="activity-bench-") as tmp:
         base = Path(tmp)
         servers = start_all(base / "servers", memory_store=args.memory)
-        procs: list[subprocess.Popen[bytes]] = []
+        parts = [(["ops.cli", "handlers"], HANDLERS, f"h{i}.log") for i in range(2)]
+        parts += [(["ops.cli", "projectors", "user_facts"], PROJECTORS, "projectors.log"),
+                  (["ops.cli", "gateway"], GATEWAY, "gateway.log")]
         try:
-            from ops.servers import free_port
-
-            port = free_port()
-            env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
-                   "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
-                   "DATA_DIR": str(base / "data"), "SERVICE_TOKEN": SERVICE_TOKEN, "COOKIE_SECURE": "false"}
-            nats = servers.nats_credentials()
-            procs = [spawn(["ops.cli", "handlers"], {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
-                     for i in range(2)]
-            procs.append(spawn(["ops.cli", "projectors", "user_facts"], {**env, **nats.env_for(PROJECTORS)},
-                               base / "projectors.log"))
-            procs.append(spawn(["ops.cli", "gateway"], {**env, **nats.env_for(GATEWAY)}, base / "gateway.log"))
-            url = f"http://127.0.0.1:{port}"
-            wait_http_ok(f"{url}/health/ready")
-            kind = "in-memory" if args.memory else "file"
-            print(f"servers and parts up in {time.perf_counter() - started:.1f} s (stand-in on {kind} SQLite; "
-                  "2 handler processes, 1 user_facts projector, 1 gateway)\n")
-            asyncio.run(bench(env, url, args.scale, args.users, nats.connect_kwargs(GAME_SERVER)))
+            with parts_running(servers, base, parts, SERVICE_TOKEN=SERVICE_TOKEN, COOKIE_SECURE="false") as platform:
+                kind = "in-memory" if args.memory else "file"
+                print(f"servers and parts up in {time.perf_counter() - started:.1f} s (stand-in on {kind} SQLite; "
+                      "2 handler processes, 1 user_facts projector, 1 gateway)\n")
+                asyncio.run(bench(platform.env, platform.url, args.scale, args.users,
+                                  servers.nats_credentials().connect_kwargs(GAME_SERVER)))
         finally:
-            for proc in procs:
-                stop_process(proc)
             servers.stop()
     print(f"\nwhole run {time.perf_counter() - started:.1f} s")
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.e2e_bench import spawn
+from bench.platform import parts_running
 from commands.passwords import HASHER
 from gateway.auth.tokens import TokenService, load_or_create_key
-from ops.servers import free_port, running, stop_process, wait_http_ok
+from ops.servers import running, wait_http_ok
 
 PASSWORD = "bench-pass-42"
 
@@ -153,17 +153,12 @@ def main() -> None:
         base_dir = Path(tmp)
         rows += bench_verify(base_dir / "verify-key.pem")
         servers = stack.enter_context(running(base_dir / "servers", memory_store=True))
-        port = free_port()
-        env = {**os.environ, **servers.urls(), "MONGO_DB": "authbench", "DATA_DIR": str(base_dir),
-               "GATEWAY_PORT": str(port), "COOKIE_SECURE": "false", "LOG_LEVEL": "WARNING",
-               "LOGIN_MAX_FAILURES_ADDRESS": "100000", "REGISTRATION_MAX_PER_ADDRESS": "0",
-               "HANDLER_QUEUE": f"bench-{uuid.uuid4().hex[:6]}"}
-        nats = servers.nats_credentials()
-        parts = [spawn(["ops.cli", *argv], {**env, **nats.env_for(argv[0])}, base_dir / f"{argv[0]}.log")
+        parts = [(["ops.cli", *argv], argv[0], f"{argv[0]}.log")
                  for argv in (["handlers"], ["projectors", "users"], ["gateway"])]
-        for part in parts:
-            stack.callback(stop_process, part)
-        rows += asyncio.run(bench_http(f"http://127.0.0.1:{port}", args.seconds, args.concurrency))
+        platform = stack.enter_context(parts_running(
+            servers, base_dir, parts, COOKIE_SECURE="false", LOGIN_MAX_FAILURES_ADDRESS="100000",
+            REGISTRATION_MAX_PER_ADDRESS="0"))
+        rows += asyncio.run(bench_http(platform.url, args.seconds, args.concurrency))
     print(f"auth bench on {os.cpu_count()} cores; one gateway process, one handler replica, in-memory store stand-in")
     print("\n".join(rows))
     print(f"whole run {time.perf_counter() - started:.1f} s. Logins are bound by argon2 in the handler (verify in a "

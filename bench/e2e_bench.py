@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
@@ -29,20 +27,17 @@ from pymongo import AsyncMongoClient
 from base.nats_auth import GATEWAY, HANDLERS
 from base.settings import NatsSettings
 from base.subjects import command_subject
+from bench.platform import parts_running
 from brokers.nats import connect_options, make_broker
 from commands.context import Actor
 from commands.envelope import HEADER, EnvelopeSigner, EnvelopeVerifier
 from commands.keys import load_or_create_key
-from ops.servers import free_port, spawn_python, start_all, stop_process, wait_http_ok
+from ops.servers import start_all
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def spawn(module_args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return spawn_python(module_args, log, env)
 
 
 def bench_identity_check(rounds: int) -> None:
@@ -147,32 +142,19 @@ def main() -> None:
         key_path = base / "keys" / "jwt-ed25519.pem"
         signer = EnvelopeSigner(load_or_create_key(key_path))  # the platform key the parts below load
         servers = start_all(base / "servers")
-        procs: list[subprocess.Popen[bytes]] = []
         try:
             for label, handler_module in (("Mongo stand-in store", ["ops.cli", "handlers"]),
                                           ("store bypassed: in-memory", ["bench.memory_handlers"])):
-                port = free_port()
-                env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
-                       "MONGO_DB": f"b{uuid.uuid4().hex[:8]}", "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
-                       "DATA_DIR": str(base / "data"), "JWT_PRIVATE_KEY_PATH": str(key_path),
-                       "REGISTRATION_MAX_PER_ADDRESS": "0"}
-                nats = servers.nats_credentials()
-                procs = [spawn(handler_module, {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
-                         for i in range(2)]
-                procs.append(spawn(["ops.cli", "gateway"], {**env, **nats.env_for(GATEWAY)}, base / "gateway.log"))
-                url = f"http://127.0.0.1:{port}"
-                wait_http_ok(f"{url}/health/ready")
-                if handler_module[0] == "ops.cli":
-                    asyncio.run(bench_pings(nats.settings_for(GATEWAY, servers.nats.url), servers.mongo.url, signer,
-                                            args.pings))
-                asyncio.run(bench_registrations(url, args.requests, args.concurrency, label))
-                for proc in procs:
-                    stop_process(proc)
+                parts = [(handler_module, HANDLERS, f"h{i}.log") for i in range(2)]
+                parts.append((["ops.cli", "gateway"], GATEWAY, "gateway.log"))
+                with parts_running(servers, base, parts, JWT_PRIVATE_KEY_PATH=str(key_path),
+                                   REGISTRATION_MAX_PER_ADDRESS="0") as platform:
+                    if handler_module[0] == "ops.cli":
+                        asyncio.run(bench_pings(servers.nats_credentials().settings_for(GATEWAY, servers.nats.url),
+                                                servers.mongo.url, signer, args.pings))
+                    asyncio.run(bench_registrations(platform.url, args.requests, args.concurrency, label))
         finally:
-            for proc in procs:
-                stop_process(proc)
             servers.stop()
-
 
 if __name__ == "__main__":
     main()

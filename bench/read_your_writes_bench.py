@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import tempfile
 import time
 import uuid
@@ -33,11 +32,12 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from base.nats_auth import GATEWAY, HANDLERS, PROJECTORS
-from bench.e2e_bench import percentile, spawn, store_ping_rate
+from bench.e2e_bench import percentile, store_ping_rate
+from bench.platform import parts_running
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.store.mongo import MongoEventStore
-from ops.servers import free_port, start_all, stop_process, wait_http_ok
+from ops.servers import start_all
 
 PASSWORD = "bench-pass-9"
 EVENT = {"name": "Bench", "periodStart": "2026-11-01T00:00:00Z"}
@@ -148,16 +148,10 @@ def main() -> None:
         base = Path(tmp)
         servers = start_all(base / "servers")
         running.callback(servers.stop)
-        port, database = free_port(), f"b{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
-               "MONGO_DB": database, "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}", "DATA_DIR": str(base / "data"),
-               "REGISTRATION_MAX_PER_ADDRESS": "0"}
-        nats = servers.nats_credentials()
-        for part, identity in (("handlers", HANDLERS), ("projectors", PROJECTORS), ("gateway", GATEWAY)):
-            running.callback(stop_process, spawn(["ops.cli", part], {**env, **nats.env_for(identity)},
-                                                 base / f"{part}.log"))
-        wait_http_ok(f"http://127.0.0.1:{port}/health/ready")
-        asyncio.run(bench(f"http://127.0.0.1:{port}", servers.mongo.url, database, args.concurrency, args.seconds))
+        parts = [(["ops.cli", part], identity, f"{part}.log")
+                 for part, identity in (("handlers", HANDLERS), ("projectors", PROJECTORS), ("gateway", GATEWAY))]
+        platform = running.enter_context(parts_running(servers, base, parts, REGISTRATION_MAX_PER_ADDRESS="0"))
+        asyncio.run(bench(platform.url, servers.mongo.url, platform.database, args.concurrency, args.seconds))
 
 if __name__ == "__main__":
     main()

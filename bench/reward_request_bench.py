@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import signal
-import subprocess
 import tempfile
 import time
 import uuid
@@ -34,12 +33,13 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from base.nats_auth import GATEWAY, HANDLERS, PROJECTORS, RELAY
-from bench.e2e_bench import percentile, spawn, store_ping_rate
+from bench.e2e_bench import percentile, store_ping_rate
+from bench.platform import Part, parts_running
 from commands.keys import load_or_create_key
 from commands.store.mongo import MongoEventStore
 from domain.clock import iso
 from ops.admin_cli import create_admin_main
-from ops.servers import free_port, start_all, stop_process, wait_http_ok
+from ops.servers import start_all
 
 PASSWORD = "bench-pass-1"
 RULE = {"checkins": {"min": 1}}
@@ -206,28 +206,17 @@ def main() -> None:
             os.environ["STANDIN_OPS_FILE"] = str(base / "standin-ops.json")
         servers = start_all(base / "servers")
         ops = StoreOps(servers.mongo.process.pid, base / "standin-ops.json") if args.count_store_ops else None
-        procs: list[subprocess.Popen[bytes]] = []
+        parts: list[Part] = [(["ops.cli", "handlers"], HANDLERS, f"h{i}.log") for i in range(args.handlers)]
+        parts += [(["ops.cli", "projectors"], PROJECTORS, "p.log"), (["ops.cli", "relay"], RELAY, "r.log"),
+                  (["ops.cli", "gateway"], GATEWAY, "gateway.log")]
         try:
-            port, database = free_port(), f"b{uuid.uuid4().hex[:8]}"
-            env = {**os.environ, **servers.urls(), "GATEWAY_PORT": str(port), "LOG_LEVEL": "WARNING",
-                   "MONGO_DB": database, "HANDLER_QUEUE": f"q{uuid.uuid4().hex[:6]}",
-                   "DATA_DIR": str(base / "data"), "JWT_PRIVATE_KEY_PATH": str(key_path),
-                   "REGISTRATION_MAX_PER_ADDRESS": "0"}
-            nats = servers.nats_credentials()
-            procs = [spawn(["ops.cli", "handlers"], {**env, **nats.env_for(HANDLERS)}, base / f"h{i}.log")
-                     for i in range(args.handlers)]
-            procs.append(spawn(["ops.cli", "projectors"], {**env, **nats.env_for(PROJECTORS)}, base / "p.log"))
-            procs.append(spawn(["ops.cli", "relay"], {**env, **nats.env_for(RELAY)}, base / "r.log"))
-            procs.append(spawn(["ops.cli", "gateway"], {**env, **nats.env_for(GATEWAY)}, base / "gateway.log"))
-            url = f"http://127.0.0.1:{port}"
-            wait_http_ok(f"{url}/health/ready")
-            print(f"processes: gateway 1, handlers {args.handlers}, projectors 1, relay 1; cores {os.cpu_count()}")
-            asyncio.run(bench(url, servers.mongo.url, database, args, ops))
+            with parts_running(servers, base, parts, JWT_PRIVATE_KEY_PATH=str(key_path),
+                               REGISTRATION_MAX_PER_ADDRESS="0") as platform:
+                print(f"processes: gateway 1, handlers {args.handlers}, projectors 1, relay 1; "
+                      f"cores {os.cpu_count()}")
+                asyncio.run(bench(platform.url, servers.mongo.url, platform.database, args, ops))
         finally:
-            for proc in procs:
-                stop_process(proc)
             servers.stop()
-
 
 if __name__ == "__main__":
     main()
