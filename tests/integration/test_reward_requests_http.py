@@ -9,6 +9,8 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
@@ -307,3 +309,32 @@ async def test_event_rewards_counts_every_grant_once_in_any_batching_after_a_cra
     _, coll, _ = await fold_after_crash(db, store, "event_rewards", batch, crash_after)
     [doc] = [d async for d in coll.find()]
     assert (doc["granted"], doc["stock"]) == (9, 15)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(stock=st.integers(0, 3), auto=st.booleans(), limit=st.integers(1, 3),
+       decisions=st.lists(st.sampled_from(["APPROVED", "REJECTED", None]), min_size=1, max_size=7),
+       batch=st.integers(1, 9), crash_after=st.integers(0, 20))
+async def test_any_requests_and_decisions_fold_and_replay_as_the_domain_renders(
+        mongo_db, stock, auto, limit, decisions, batch, crash_after) -> None:
+    """Property: whatever was requested and decided, folded in any batching after a crash, the read model holds
+    exactly the domain's rendering of each request, and a replay builds the same collection."""
+    db, store, ids = await promotion_in_own_database(mongo_db, stock=stock, perUserLimit=limit, autoResolve=auto)
+    for n, decision in enumerate(decisions):
+        reply = await dispatch("RequestReward", ids, Caller(uuid.uuid4().hex, Actor(f"u{n % 3}", frozenset({"USER"}))),
+                               store)
+        if reply.ok and reply.result and decision and reply.result["status"] == "PENDING":
+            await send(store, "DecideRewardRequest", {"requestId": reply.result["id"], "status": decision})
+    projection, coll, recorded = await fold_after_crash(db, store, "reward_requests", batch, crash_after)
+    by_request: dict[str, list[DomainEvent]] = defaultdict(list)
+    for e in recorded:
+        by_request[e.event.request_id].append(e.event)  # type: ignore[attr-defined]
+    live = [doc async for doc in coll.find().sort("_id", 1)]
+    assert [{k: v for k, v in doc.items() if k != "_pos"} for doc in live] == [
+        request_document_of(events) for _, events in sorted(by_request.items())]
+    await replay(db, store, projection, drop_after=0)
+    ptr = await load_pointer(db, projection.name)
+    assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
+    await store.close()
+    await mongo_db.client.drop_database(db.name)
