@@ -145,6 +145,17 @@ class MetricsSettings(_Settings):
     host: str = _env("METRICS_HOST", "Address /metrics listens on (0.0.0.0 in containers).", default="127.0.0.1")
 
 
+class LayoutSettings(_Settings):
+    """How many processes `reward-ledger run` starts. On a small machine fewer processes do more: one handler
+    replica owns the store's tail (no position races between writers, one group commit), and the relay shares the
+    projectors' process (docs/performance.md)."""
+
+    handler_replicas: Count = _env("HANDLER_REPLICAS", "Command-handler processes `run` starts (one queue group).",
+                                   default=1)
+    relay_apart: bool = _env("RELAY_APART", "`run` starts the relay as its own process instead of inside the "
+                             "projectors' process.", default=False)
+
+
 class LogSettings(_Settings):
     level: LogLevel = _env("LOG_LEVEL", "Log level, any case: debug, info, warning, error, critical.",
                            default="INFO")
@@ -197,7 +208,7 @@ class AuthSettings(_Settings):
 #: Every settings class; `reward-ledger` validates them all at start and docs/configuration.md documents them.
 ALL_SETTINGS: tuple[type[BaseSettings], ...] = (
     DataSettings, LogSettings, NatsSettings, MongoSettings, RedisSettings, GatewaySettings, ReplaySettings,
-    MetricsSettings, AuthSettings)
+    MetricsSettings, AuthSettings, LayoutSettings)
 
 
 def validate_environment() -> None:

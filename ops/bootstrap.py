@@ -14,13 +14,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker
-from litestar import Litestar
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from redis.asyncio import Redis
 
 from base.nats_auth import GATEWAY, HANDLERS, PROJECTORS, RELAY, identity_settings
 from base.outages import STORE_SELECTION_TIMEOUT_MS
@@ -36,12 +34,13 @@ from commands.desk import desk_of
 from commands.envelope import EnvelopeVerifier
 from commands.store.base import EventStore
 from commands.store.mongo import MongoEventStore
-from gateway.app import create_app
-from gateway.state import GatewayClients
 from projections.policy_runner import policy_runner
 from projections.registry import all_projections
 from projections.runner import ProjectionRunner, RunnerGroup
 from projections.user_facts import FactsReader
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 MongoClient = AsyncMongoClient[dict[str, Any]]
 
@@ -141,7 +140,13 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
 
 
 def gateway_app(gateway: GatewaySettings | None = None, nats: NatsSettings | None = None) -> Litestar:
-    """The HTTP gateway over its clients, connected as `nats` (default: the `gateway` identity)."""
+    """The HTTP gateway over its clients, connected as `nats` (default: the `gateway` identity). Its modules are
+    imported here, so the other parts' processes do not carry Litestar (memory)."""
+    from redis.asyncio import Redis
+
+    from gateway.app import create_app
+    from gateway.state import GatewayClients
+
     gateway, nats, mongo = gateway or GatewaySettings(), nats or identity_settings(GATEWAY), MongoSettings()
     clients = GatewayClients(
         broker=nats_broker(nats), mongo=mongo_client(mongo, serverSelectionTimeoutMS=STORE_SELECTION_TIMEOUT_MS),

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("relay", help="the event relay to JetStream")
     projectors = sub.add_parser("projectors", help="the projection runners")
     projectors.add_argument("names", nargs="*", help="only these projections (default: all)")
+    projectors.add_argument("--relay", action="store_true",
+                            help="run the relay in this process too (as `run` does unless RELAY_APART)")
     sub.add_parser("grant-consumer", help="the downstream example: apply RewardGranted from JetStream, once each")
     replay = sub.add_parser("replay", help="rebuild projections from the store, then switch to them")
     replay.add_argument("name", nargs="?", help="the projection to rebuild")
@@ -91,13 +93,15 @@ async def _bounded(main: Coroutine[Any, Any, None]) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":  # the supervisor imports none of the parts' code: it only starts them (memory)
+        from ops.supervisor import run_platform
+
+        return run_platform()
+    if args.command in ("replay", "admin", "seed-demo"):
+        return asyncio.run(_in_process(args))
     from ops import parts
 
     match args.command:
-        case "run":
-            from ops.supervisor import run_platform
-
-            return run_platform()
         case "gateway":
             parts.run_gateway()
         case "handlers":
@@ -105,11 +109,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "relay":
             asyncio.run(_bounded(parts.run_relay()))
         case "projectors":
-            asyncio.run(_bounded(parts.run_projectors(args.names)))
+            asyncio.run(_bounded(parts.run_projectors(args.names, relay=args.relay)))
         case "grant-consumer":
             asyncio.run(_bounded(parts.run_grant_consumer()))
-        case "replay" | "admin" | "seed-demo":
-            return asyncio.run(_in_process(args))
     return 0
 
 

@@ -44,10 +44,12 @@ async def run_handlers() -> None:
         await _until_signalled()
 
 
-async def run_projectors(names: list[str] | None = None) -> None:
+async def run_projectors(names: list[str] | None = None, relay: bool = False) -> None:
+    """The projection runners; with `relay`, the relay too, in the same process (one fewer process competing for a
+    small machine's cores; connected as the `relay` identity, which may also do all a projector does)."""
     _serve_metrics()
-    async with bootstrap.catch_up(names or None):
-        log.info("projectors ready: %s", ", ".join(names or all_projections()))
+    async with bootstrap.catch_up(names or None, relay=relay):
+        log.info("projectors ready: %s%s", ", ".join(names or all_projections()), " and the relay" if relay else "")
         await _until_signalled()
 
 

@@ -18,18 +18,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from base.nats_auth import CREDENTIALS_FILE, GAME_SERVER_FILE, NatsCredentials, event_stream_name
-from base.settings import GatewaySettings, data_dir, run_file
+from base.nats_auth import (
+    CREDENTIALS_FILE,
+    GAME_SERVER_FILE,
+    GATEWAY,
+    HANDLERS,
+    PROJECTORS,
+    RELAY,
+    NatsCredentials,
+    event_stream_name,
+)
+from base.settings import GatewaySettings, LayoutSettings, data_dir, run_file
 from ops.servers import Server, ServerStartError, free_port, spawn_python, start_servers
 from ops.servers import stop_process as stop_child
 
 log = logging.getLogger("ledger.run")
-#: (name, argv after `reward-ledger`); two handler replicas share the queue group, as in compose.
-PARTS = [("handlers-1", ["handlers"]), ("handlers-2", ["handlers"]), ("projectors", ["projectors"]),
-         ("relay", ["relay"]), ("gateway", ["gateway"])]
 MAX_BACKOFF = 10.0
 #: A server named by one of these is external (used as it is); the others are embedded, started and watched.
 SERVER_URLS = ("NATS_URL", "MONGO_URL", "REDIS_URL")
+
+
+def layout(settings: LayoutSettings) -> list[tuple[str, list[str], str]]:
+    """The parts `run` starts: (name, argv after `reward-ledger`, NATS identity). By default one handler replica and
+    the relay inside the projectors' process (docs/performance.md: on two cores fewer processes serve more);
+    HANDLER_REPLICAS and RELAY_APART spread them out, as compose does."""
+    replicas = settings.handler_replicas
+    parts = [(f"handlers-{n}" if replicas > 1 else "handlers", ["handlers"], HANDLERS) for n in range(1, replicas + 1)]
+    if settings.relay_apart:
+        parts += [("projectors", ["projectors"], PROJECTORS), ("relay", ["relay"], RELAY)]
+    else:
+        parts.append(("projectors", ["projectors", "--relay"], RELAY))
+    return [*parts, ("gateway", ["gateway"], GATEWAY)]
 
 
 @dataclass
@@ -164,10 +183,10 @@ def _run_locked(base: Path) -> int:
     logs = base / "logs"
     logs.mkdir(exist_ok=True)
     parts = []
-    for name, argv in PARTS:
+    for name, argv, identity in layout(LayoutSettings()):
         metrics = free_port() if name != "gateway" else 0
         env = {**os.environ, **urls, "METRICS_PORT": str(metrics), "DATA_DIR": str(base), "PART_NAME": name,
-               **(nats_credentials.env_for(argv[0]) if nats_credentials else {})}
+               **(nats_credentials.env_for(identity) if nats_credentials else {})}
         parts.append(Part(name, argv, env, logs / f"{name}.log"))
     run_file().write_text(json.dumps({
         "pid": os.getpid(), "servers": urls, "gateway": f"http://{gateway.host}:{gateway.port}",
