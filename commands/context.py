@@ -70,11 +70,12 @@ class CommandContext:
         return result
 
     async def decide(self, cls: type[A], aggregate_id: str, decision: Callable[[A], Any],
-                     claim: str | None = None) -> Any:
+                     claim: str | None = None, new: bool = False) -> Any:
         """Run `decision` on the aggregate through this process's desk (commands/desk.py): serialised with every
         other decision on that stream, batched with them into one store write. `decision` must raise before it
-        records anything; it returns the command's answer, computed from the aggregate it changed."""
-        job = Job(decision, self._commit_id(), self._metadata(), claim)
+        records anything; it returns the command's answer, computed from the aggregate it changed. `new`: the id is
+        fresh (derived from this command's id), so the desk skips the stream read a creation would otherwise cost."""
+        job = Job(decision, self._commit_id(), self._metadata(), claim, new)
         result, appended = await desk_of(self.store).decide(cls, aggregate_id, job)
         if appended is not None:
             self.appended.append(appended)

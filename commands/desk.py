@@ -47,6 +47,9 @@ class Job(Generic[A]):
     commit_id: str
     metadata: Metadata
     claim: str | None = None
+    #: The aggregate is being created under an id nobody has used (derived from the command id): decide on an empty
+    #: one without reading the stream. A retried command finds its commit stored and is decided again on the stream.
+    new: bool = False
     future: asyncio.Future[tuple[Any, AppendResult | None]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -115,8 +118,12 @@ class Desk:
 
     async def _decide_batch(self, cls: type[A], aggregate_id: str, stream: str, jobs: list[Job[A]]) -> None:
         refresh = stream in self._behind
+        assume_new = all(job.new for job in jobs) and stream not in self._cache
         for _ in range(MAX_ROUNDS):
-            base = await self._fresh(cls, aggregate_id, stream, refresh)
+            if assume_new and not refresh:
+                base: A = cls(aggregate_id)
+            else:
+                base = await self._fresh(cls, aggregate_id, stream, refresh)
             draft, version = base.draft(), base.version
             previous: NewCommit | None = None
             planned: list[tuple[Job[A], Any, NewCommit | None]] = []

@@ -90,7 +90,7 @@ async def create_promotion(command: CreatePromotion, ctx: CommandContext) -> dic
         promotion.create(details, command.status, ctx.actor.user_id, now)
         return promotion_answer(promotion)
 
-    answer: dict[str, Any] = await ctx.decide(Promotion, promotion_id, create)
+    answer: dict[str, Any] = await ctx.decide(Promotion, promotion_id, create, new=True)
     return answer
 
 

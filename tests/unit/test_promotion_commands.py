@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from commands.context import Actor, Caller
+from commands.desk import desk_of
 from commands.dispatch import dispatch
 from commands.messages import CommandReply
 from commands.store import MemoryEventStore
@@ -62,6 +63,21 @@ async def test_a_retried_create_stores_the_event_once() -> None:
     first = await send(store, "CreatePromotion", body, command_id="same")
     again = await send(store, "CreatePromotion", body, command_id="same")
     assert first.result == again.result and await store.head() == 1
+
+
+async def test_a_create_retried_on_another_replica_stores_once_and_answers_the_first_result() -> None:
+    """A creation is appended without reading the stream first (its id is new); a retry that reaches a replica
+    whose desk never saw the promotion must still find the stored commit and answer it, even after a change."""
+    store = MemoryEventStore()
+    body = {"name": "Once", "periodStart": START}
+    first = await send(store, "CreatePromotion", body, command_id="same")
+    assert first.result is not None
+    await ok(store, "DeactivatePromotion", {"eventId": first.result["id"]})
+    desk_of(store)._cache.clear()  # another replica: it has never loaded this promotion
+    again = await send(store, "CreatePromotion", body, command_id="same")
+    assert again.ok and again.result is not None
+    assert again.result["id"] == first.result["id"] and await store.head() == 2
+    assert again.result["status"] == "INACTIVE"  # the stream as stored now, as a retried update answers too
 
 
 @pytest.mark.parametrize(("body", "path"), [
