@@ -2,6 +2,13 @@
 at least once. The checkpoint is saved after JetStream acknowledged; after a crash the events since the checkpoint
 are published again and JetStream drops them by `Nats-Msg-Id` (the event id) within its duplicate window.
 
+A batch is published pipelined (all in flight at once, not one ack at a time: the acks were most of the relay's
+time), yet the stream stays in store order: every publish after the batch's first names its predecessor in
+`Nats-Expected-Last-Msg-Id`, so JetStream stores it only right after that one. When a publish fails, every later one
+in the batch is refused too (wrong last message id); the checkpoint moves to the last event stored in order, and the
+next attempt publishes again from there (JetStream checks duplicates before the expectation, so the ones already
+stored are acknowledged as duplicates).
+
 A stored event of a known type that does not decode (its payload breaks the schema) is published as stored, less
 its type's private fields, with header `Ledger-Undecodable: true`, and logged: the feed mirrors the store, and
 stopping it would hold back every later grant downstream. An event of an unknown type (or a payload that is not
@@ -63,8 +70,11 @@ class Relay:
             self._position = int(doc.get("position", 0)) if doc else 0
         return self._position
 
-    async def publish(self, event: RecordedEvent) -> None:
+    async def publish(self, event: RecordedEvent, after: RecordedEvent | None = None) -> None:
+        """Publish `event`; with `after`, only if it lands right after that one in the stream."""
         headers = {"Nats-Msg-Id": event.event_id, "Ledger-Position": str(event.position)}
+        if after is not None:
+            headers["Nats-Expected-Last-Msg-Id"] = after.event_id
         if event.correlation_id:
             headers["X-Correlation-Id"] = event.correlation_id
         if isinstance(event, UnreadableEvent):
@@ -82,8 +92,11 @@ class Relay:
         events = await self.store.read_all(position + 1, BATCH)
         unreadable = next((e for e in events if not _publishable(e)), None)
         publishable = events[:events.index(unreadable)] if unreadable else events
-        for event in publishable:
-            await self.publish(event)
+        outcomes = await asyncio.gather(*(self.publish(e, publishable[i - 1] if i else None)
+                                          for i, e in enumerate(publishable)), return_exceptions=True)
+        failed = next((i for i, o in enumerate(outcomes) if isinstance(o, BaseException)), None)
+        if failed is not None:  # keep what was stored in order; the rest is published again next time
+            publishable, unreadable = publishable[:failed], None
         if publishable:
             last = publishable[-1].position
             update: dict[str, Any] = {"$set": {"position": last}}
@@ -96,6 +109,8 @@ class Relay:
         if unreadable:
             assert isinstance(unreadable, UnreadableEvent)
             await self._stop(PoisonEvent.of_unreadable(unreadable))
+        if failed is not None:
+            raise outcomes[failed]  # type: ignore[misc]
         return len(publishable)
 
     async def _stop(self, poison: PoisonEvent) -> None:

@@ -44,3 +44,33 @@ async def test_relay_resumes_from_checkpoint_and_jetstream_drops_duplicates(mong
     assert all(m.subject == "rewards.evt.User.UserLoggedIn" for m in messages)
     events = await store.read_all(1)
     assert [m.headers["Nats-Msg-Id"] for m in messages] == [e.event_id for e in events]
+
+
+async def test_a_publish_refused_mid_batch_keeps_the_feed_in_store_order(mongo_db, test_stream) -> None:
+    """The relay publishes a batch pipelined. When JetStream refuses one event in the middle (here: larger than the
+    stream's message limit) the later ones, already in flight, must not land before it: the feed keeps store order
+    once the cause is fixed, and nothing is published twice."""
+    from nats.js.api import StreamConfig
+
+    broker, js, stream = test_stream
+    store = MongoEventStore(mongo_db)
+    await store.ensure_indexes()
+    await append_logins(store, "a", 0, 2)
+    relay = Relay(mongo_db, store, broker, stream)
+    assert await relay.step() == 2
+    info = await js.stream_info(stream)
+    big = UserLoggedIn(user_id="b" * 2000, logged_in_at=datetime(2026, 11, 1, tzinfo=UTC))
+    await store.append(NewCommit("User-big", 0, [big]))
+    await append_logins(store, "a", 2, 3)
+    limited = StreamConfig(name=stream, subjects=info.config.subjects, duplicate_window=info.config.duplicate_window,
+                           max_msg_size=1500)
+    await js.update_stream(limited)
+    with pytest.raises(Exception):  # noqa: B017 - whatever JetStream's refusal is called, the batch fails
+        await relay.step()
+    assert await relay.checkpoint() == 2 and (await js.stream_info(stream)).state.messages == 2
+    limited.max_msg_size = -1
+    await js.update_stream(limited)
+    assert await relay.step() == 4
+    sub = await js.pull_subscribe("rewards.evt.>", stream=stream)
+    messages = await sub.fetch(6, timeout=5)
+    assert [int(m.headers["Ledger-Position"]) for m in messages] == list(range(1, 7))
