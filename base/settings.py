@@ -74,6 +74,7 @@ OptionalPort = Annotated[int, Field(ge=0, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
 Count = Annotated[int, Field(ge=1)]
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)]
+EventLoop = Annotated[Literal["UVLOOP", "ASYNCIO"], BeforeValidator(_upper)]
 
 
 class _Settings(BaseSettings):
@@ -154,6 +155,8 @@ class LayoutSettings(_Settings):
                                    default=1)
     relay_apart: bool = _env("RELAY_APART", "`run` starts the relay as its own process instead of inside the "
                              "projectors' process.", default=False)
+    event_loop: EventLoop = _env("EVENT_LOOP", "Every part's event loop: uvloop (less CPU per message) or asyncio "
+                                 "(Python's own).", default="UVLOOP")
 
 
 class LogSettings(_Settings):

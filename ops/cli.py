@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from base.logging import setup_logging
-from base.settings import LogSettings, MissingServers, settings_error_line, validate_environment
+from base.settings import LayoutSettings, LogSettings, MissingServers, settings_error_line, validate_environment
 from ops.servers import ServerStartError
 
 log = logging.getLogger("ledger.cli")
@@ -92,6 +92,17 @@ async def _bounded(main: Coroutine[Any, Any, None]) -> None:
     _exit_after(STOP_GRACE, 0, loop)
 
 
+def _run_part(main: Coroutine[Any, Any, None]) -> None:
+    """Run a part on the event loop EVENT_LOOP names: uvloop by default (less CPU per message on loopback sockets,
+    docs/performance.md), as the gateway's uvicorn."""
+    if LayoutSettings().event_loop == "UVLOOP":
+        import uvloop
+
+        uvloop.run(_bounded(main))
+    else:
+        asyncio.run(_bounded(main))
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":  # the supervisor imports none of the parts' code: it only starts them (memory)
         from ops.supervisor import run_platform
@@ -105,13 +116,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "gateway":
             parts.run_gateway()
         case "handlers":
-            asyncio.run(_bounded(parts.run_handlers()))
+            _run_part(parts.run_handlers())
         case "relay":
-            asyncio.run(_bounded(parts.run_relay()))
+            _run_part(parts.run_relay())
         case "projectors":
-            asyncio.run(_bounded(parts.run_projectors(args.names, relay=args.relay)))
+            _run_part(parts.run_projectors(args.names, relay=args.relay))
         case "grant-consumer":
-            asyncio.run(_bounded(parts.run_grant_consumer()))
+            _run_part(parts.run_grant_consumer())
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from prometheus_client import start_http_server
 
 from base.nats_auth import GAME_SERVER, identity_settings
-from base.settings import GatewaySettings, MetricsSettings, MongoSettings
+from base.settings import GatewaySettings, LayoutSettings, MetricsSettings, MongoSettings
 from brokers.grant_consumer import GrantConsumer
 from ops import bootstrap
 from projections.registry import all_projections
@@ -92,4 +92,4 @@ def run_gateway() -> None:
 
     settings = GatewaySettings()
     uvicorn.run(bootstrap.gateway_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, **proxy_options(settings))
+                access_log=False, loop=LayoutSettings().event_loop.lower(), http="httptools", **proxy_options(settings))
