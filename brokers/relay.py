@@ -9,6 +9,11 @@ in the batch is refused too (wrong last message id); the checkpoint moves to the
 next attempt publishes again from there (JetStream checks duplicates before the expectation, so the ones already
 stored are acknowledged as duplicates).
 
+Store work per cycle is one read: the checkpoint document is written at most every CHECKPOINT_SECONDS (and at once
+when the relay stops or resumes), since publishing again after a crash is harmless (JetStream drops the duplicates)
+and the write was half the relay's store traffic. Like the projection runners, a cycle starts at most every
+MIN_CYCLE_SECONDS after a nudge, so batches grow under load instead of cycles multiplying.
+
 A stored event of a known type that does not decode (its payload breaks the schema) is published as stored, less
 its type's private fields, with header `Ledger-Undecodable: true`, and logged: the feed mirrors the store, and
 stopping it would hold back every later grant downstream. An event of an unknown type (or a payload that is not
@@ -22,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -33,12 +39,14 @@ from commands.store.base import EventStore
 from commands.store.mapper import UnreadableEvent
 from domain.events import RecordedEvent
 from projections.poison import PoisonEvent
+from projections.runner import MIN_CYCLE_SECONDS
 
 log = logging.getLogger("ledger.relay")
 CHECKPOINTS = "checkpoints"
 RELAY_ID = "relay"
 BATCH = 500
 IDLE_POLL_SECONDS = 0.5
+CHECKPOINT_SECONDS = 1.0
 
 
 def _publishable(event: RecordedEvent) -> bool:
@@ -59,6 +67,8 @@ class Relay:
         self.stopped: PoisonEvent | None = None
         self._stop_recorded = False
         self._position: int | None = None
+        self._saved: int | None = None  # the position the checkpoint document holds
+        self._saved_at = 0.0
         self._report(None)
 
     async def checkpoint(self) -> int:
@@ -67,8 +77,19 @@ class Relay:
         if self._position is None:
             doc = await self.db[CHECKPOINTS].find_one({"_id": RELAY_ID})
             self._stop_recorded = bool(doc and doc.get("stopped"))
-            self._position = int(doc.get("position", 0)) if doc else 0
+            self._position = self._saved = int(doc.get("position", 0)) if doc else 0
         return self._position
+
+    async def save_checkpoint(self, force: bool = False) -> None:
+        """Write the position to the checkpoint document if it moved, and CHECKPOINT_SECONDS have passed (or
+        `force`)."""
+        if self._position is None or self._position == self._saved:
+            return
+        if not force and time.monotonic() - self._saved_at < CHECKPOINT_SECONDS:
+            return
+        position = self._position
+        await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"position": position}}, upsert=True)
+        self._saved, self._saved_at = position, time.monotonic()
 
     async def publish(self, event: RecordedEvent, after: RecordedEvent | None = None) -> None:
         """Publish `event`; with `after`, only if it lands right after that one in the stream."""
@@ -99,13 +120,14 @@ class Relay:
             publishable, unreadable = publishable[:failed], None
         if publishable:
             last = publishable[-1].position
-            update: dict[str, Any] = {"$set": {"position": last}}
-            if self._stop_recorded and not unreadable:
-                update["$unset"] = {"stopped": ""}
-                log.info("relay resumed past position %d", last)
-            await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, update, upsert=True)
-            self._position, self._stop_recorded = last, False
+            self._position = last
             RELAY_POSITION.set(last)
+            if self._stop_recorded and not unreadable:
+                await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"position": last},
+                                                                          "$unset": {"stopped": ""}}, upsert=True)
+                self._saved, self._saved_at, self._stop_recorded = last, time.monotonic(), False
+                log.info("relay resumed past position %d", last)
+        await self.save_checkpoint()
         if unreadable:
             assert isinstance(unreadable, UnreadableEvent)
             await self._stop(PoisonEvent.of_unreadable(unreadable))
@@ -114,8 +136,9 @@ class Relay:
         return len(publishable)
 
     async def _stop(self, poison: PoisonEvent) -> None:
-        await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": {"stopped": poison.record()}},
-                                              upsert=True)
+        update = {"stopped": poison.record(), "position": self._position or 0}
+        await self.db[CHECKPOINTS].update_one({"_id": RELAY_ID}, {"$set": update}, upsert=True)
+        self._saved, self._saved_at = self._position, time.monotonic()
         self.stopped, self._stop_recorded = poison, True
         self._report(poison)
         poison.log(log, "relay")
@@ -125,7 +148,15 @@ class Relay:
         RELAY_STOPPED_POSITION.set(poison.position if poison else 0)
 
     async def run_forever(self, wake: asyncio.Event) -> None:
+        try:
+            await self._cycle_forever(wake)
+        finally:  # best effort: a checkpoint left behind only means publishing again what JetStream will drop
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.save_checkpoint(force=True))
+
+    async def _cycle_forever(self, wake: asyncio.Event) -> None:
         while True:
+            began = time.monotonic()
             try:
                 while await self.step() >= BATCH:  # a short batch was the tail
                     pass
@@ -138,4 +169,5 @@ class Relay:
                 await asyncio.sleep(1)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), IDLE_POLL_SECONDS)
+            await asyncio.sleep(max(0.0, began + MIN_CYCLE_SECONDS - time.monotonic()))
             wake.clear()

@@ -74,3 +74,24 @@ async def test_a_publish_refused_mid_batch_keeps_the_feed_in_store_order(mongo_d
     sub = await js.pull_subscribe("rewards.evt.>", stream=stream)
     messages = await sub.fetch(6, timeout=5)
     assert [int(m.headers["Ledger-Position"]) for m in messages] == list(range(1, 7))
+
+
+async def test_the_checkpoint_is_written_when_the_relay_stops(mongo_db, test_stream) -> None:
+    """The relay writes its checkpoint at most once a second while busy; stopping it writes where it is, so a
+    restart does not publish again what it had published (it would be dropped, but it costs)."""
+    import asyncio
+
+    broker, _, stream = test_stream
+    store = MongoEventStore(mongo_db)
+    await store.ensure_indexes()
+    relay = Relay(mongo_db, store, broker, stream)
+    await append_logins(store, "a", 0, 1)
+    task = asyncio.create_task(relay.run_forever(asyncio.Event()))
+    for version in range(1, 6):  # published one by one, each within a second of the one before
+        await append_logins(store, "a", version, 1)
+        while (relay._position or 0) < version + 1:
+            await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await mongo_db[CHECKPOINTS].find_one({"_id": RELAY_ID}))["position"] == 6
