@@ -11,10 +11,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from base.settings import LayoutSettings
 from ops.servers import Servers, free_port, spawn_python, stop_process, wait_http_ok
+from ops.supervisor import layout
 
 #: A part: its `python -m` arguments, its NATS identity and the name of its log file.
 Part = tuple[Sequence[str], str, str]
+
+
+def run_parts(settings: LayoutSettings | None = None) -> list[Part]:
+    """The parts `reward-ledger run` starts (ops/supervisor.py `layout`: HANDLER_REPLICAS, RELAY_APART)."""
+    return [(["ops.cli", *argv], identity, f"{name}.log")
+            for name, argv, identity in layout(settings or LayoutSettings())]
 
 
 @dataclass(frozen=True)

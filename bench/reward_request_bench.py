@@ -32,9 +32,9 @@ from typing import Any
 import httpx
 from pymongo import AsyncMongoClient
 
-from base.nats_auth import GATEWAY, HANDLERS, PROJECTORS, RELAY
+from base.settings import LayoutSettings
 from bench.e2e_bench import percentile, store_ping_rate
-from bench.platform import Part, parts_running
+from bench.platform import parts_running, run_parts
 from commands.keys import load_or_create_key
 from commands.store.mongo import MongoEventStore
 from domain.clock import iso
@@ -193,7 +193,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--hot-requests", type=int, default=3000)
     parser.add_argument("--hot-stock", type=int, default=1000)
-    parser.add_argument("--handlers", type=int, default=2)
+    parser.add_argument("--handlers", type=int, default=None,
+                        help="handler replicas (default: as `reward-ledger run`, HANDLER_REPLICAS)")
     parser.add_argument("--count-store-ops", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rr-bench-") as tmp:
@@ -206,14 +207,12 @@ def main() -> None:
             os.environ["STANDIN_OPS_FILE"] = str(base / "standin-ops.json")
         servers = start_all(base / "servers")
         ops = StoreOps(servers.mongo.process.pid, base / "standin-ops.json") if args.count_store_ops else None
-        parts: list[Part] = [(["ops.cli", "handlers"], HANDLERS, f"h{i}.log") for i in range(args.handlers)]
-        parts += [(["ops.cli", "projectors"], PROJECTORS, "p.log"), (["ops.cli", "relay"], RELAY, "r.log"),
-                  (["ops.cli", "gateway"], GATEWAY, "gateway.log")]
+        layout = LayoutSettings() if args.handlers is None else LayoutSettings(handler_replicas=args.handlers)
+        parts = run_parts(layout)
         try:
             with parts_running(servers, base, parts, JWT_PRIVATE_KEY_PATH=str(key_path),
                                REGISTRATION_MAX_PER_ADDRESS="0") as platform:
-                print(f"processes: gateway 1, handlers {args.handlers}, projectors 1, relay 1; "
-                      f"cores {os.cpu_count()}")
+                print(f"processes: {', '.join(' '.join(argv[1:]) for argv, _, _ in parts)}; cores {os.cpu_count()}")
                 asyncio.run(bench(platform.url, servers.mongo.url, platform.database, args, ops))
         finally:
             servers.stop()

@@ -3,7 +3,6 @@ commits over real NATS: decisions alternating between them meet no version confl
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from commands.dispatch import dispatch
 from domain.clock import iso
 from domain.promotion import Promotion
 from ops.bootstrap import handlers
+from tests.waiting import until
 
 
 async def send(store: Any, name: str, payload: dict[str, Any], user: str = "op",
@@ -24,14 +24,6 @@ async def send(store: Any, name: str, payload: dict[str, Any], user: str = "op",
     reply = await dispatch(name, payload, Caller(uuid.uuid4().hex, Actor(user, roles)), store)
     assert reply.ok and reply.result is not None, reply.error
     return reply.result
-
-
-async def until(predicate: Any, what: str) -> None:
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_replicas_keep_each_others_cached_promotions_current(server_env, mongo_db, nats_credentials,

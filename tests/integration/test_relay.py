@@ -11,6 +11,7 @@ from brokers.relay import CHECKPOINTS, RELAY_ID, Relay
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.user import UserLoggedIn
+from tests.waiting import until
 
 pytestmark = pytest.mark.integration
 
@@ -89,8 +90,7 @@ async def test_the_checkpoint_is_written_when_the_relay_stops(mongo_db, test_str
     task = asyncio.create_task(relay.run_forever(asyncio.Event()))
     for version in range(1, 6):  # published one by one, each within a second of the one before
         await append_logins(store, "a", version, 1)
-        while (relay._position or 0) < version + 1:
-            await asyncio.sleep(0.01)
+        await until(lambda v=version: (relay._position or 0) >= v + 1, f"the relay to publish position {version + 1}")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
