@@ -4,12 +4,13 @@ hot spot), checking that the hot reward granted exactly its stock and no more. T
 before and after each phase, is printed beside the figures: on a shared machine it shows how busy the machine was.
 
     python -m bench.reward_request_bench [--requests 3000] [--concurrency 32] [--events 50] [--users 100]
-                                         [--hot-requests 3000] [--hot-stock 1000] [--handlers 2]
+                                         [--hot-requests 3000] [--hot-stock 1000] [--handlers N]
                                          [--count-store-ops]
 
 Starts its own servers (file-backed store) and the platform's parts as separate processes, like `reward-ledger
-run`: handlers (one queue group), projectors, relay and the gateway. Each user reports one check-in first and
-every event asks for `{"checkins": {"min": 1}}`, so each decision reads the user's facts and is approved.
+run` (bench/platform.py run_parts: by default one handler, the projectors with the relay, the gateway). Each user
+reports one check-in first and every event asks for `{"checkins": {"min": 1}}`, so each decision reads the user's
+facts and is approved.
 `--count-store-ops` also prints the store operations each request cost, by kind (bench/standin_ops): what the
 stand-in spends its time on does not depend on how busy the machine is.
 """
