@@ -63,7 +63,11 @@ RATES = {"reward-requests": 50.0, "event-creation": 30.0, "event-listing": 20.0,
 
 
 class SetupError(Exception):
-    """The set-up could not log in or build its working set: nothing was measured."""
+    """The set-up could not log in or build its working set: nothing was measured. `retry_after`: a 429's wait."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
 
 
 @dataclass(frozen=True)
@@ -88,22 +92,24 @@ async def call(session: aiohttp.ClientSession, method: str, path: str, token: st
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise SetupError(f"{method} {path}: {exc!r}") from exc
     if response.status != expect:
-        raise SetupError(f"{method} {path}: {response.status} {text[:200]}")
+        retry_after = float(response.headers.get("Retry-After", "0") or 0)
+        raise SetupError(f"{method} {path}: {response.status} {text[:200]}", response.status, retry_after)
     answer: dict[str, Any] = json.loads(text)
     return answer
 
 
 async def login(session: aiohttp.ClientSession, email: str, password: str) -> str:
-    """An access token; a 429 (another client's failures on this address) is waited out, twice at most."""
+    """An access token; a 429 (failures from this address, ours or another client's) is waited out as its
+    Retry-After says, up to a minute, twice at most."""
     for _ in range(3):
         try:
             answer = await call(session, "POST", "/auth/login", body={"email": email, "password": password})
             return str(answer["accessToken"])
         except SetupError as exc:
-            if " 429 " not in str(exc):
-                hint = " (seed the players first: reward-ledger seed-demo --users K)" if " 401 " in str(exc) else ""
+            if exc.status != 429 or exc.retry_after > 60:
+                hint = " (seed the players first: reward-ledger seed-demo --users K)" if exc.status == 401 else ""
                 raise SetupError(f"{email} cannot log in: {exc}{hint}") from exc
-            await asyncio.sleep(5)
+            await asyncio.sleep(exc.retry_after or 1)
     raise SetupError(f"{email}: login still throttled (429); see LOGIN_MAX_FAILURES_ADDRESS")
 
 
