@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+LOADTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint typecheck check lock bench clean
+.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -50,6 +51,9 @@ bench: install
 	$(BIN)/python -m bench.e2e_bench
 	$(BIN)/python -m bench.activity_bench
 	$(BIN)/python -m bench.reward_request_bench
+
+loadtest: install  ## the original's five k6 scenarios at once, open loop, against a running platform (LOADTEST_ARGS="--scale 2 --duration 60")
+	$(BIN)/python -m bench.loadtest $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .data .pytest_cache .mypy_cache .ruff_cache
