@@ -57,6 +57,10 @@ class MongoEventStore:
         await self._commits.create_index("position", unique=True)
         await self._commits.create_index("last", unique=True)
         await self._commits.create_index([("stream", ASCENDING), ("version", ASCENDING)], unique=True)
+        # The stand-in plans queries on single-field indexes only: without this one every stream read, even of an
+        # exact (stream, version), scanned the log (92-355 ms at 50,000 commits; 1-3 ms with it). Real MongoDB
+        # would use the compound index's prefix; the extra index costs it a little on each insert.
+        await self._commits.create_index("stream")
         await self._commits.create_index("claim", unique=True)
 
     async def close(self) -> None:
