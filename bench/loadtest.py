@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -48,8 +50,9 @@ from typing import Any
 
 import aiohttp
 
-from base.settings import pid_alive, run_file
+from base.settings import MongoSettings, pid_alive, run_file
 from bench.loadtest_run import Request, Row, Scenario, Tally, play, row, table, verdict
+from bench.store_rates import store_rates
 from ops.seed_demo import DEMO_PASSWORD, bounded
 
 LOGIN_CONCURRENCY = 8  # well under the per-address in-flight budget (LOGIN_MAX_FAILURES_ADDRESS, default 20)
@@ -210,15 +213,48 @@ async def load(args: argparse.Namespace) -> tuple[list[Row], dict[str, Any]]:
                   "promotions": len(ws.promotions), "targetEvents": len(ws.targets), "poolRewards": len(ws.pool)}
 
 
-def running_gateway() -> str:
-    """The gateway of the `reward-ledger run` whose run.json is in DATA_DIR."""
+class PartsCpu:
+    """CPU seconds each process of a `reward-ledger run` (its children: servers and parts) spends, from /proc."""
+
+    def __init__(self, pids: dict[int, str]) -> None:
+        self.pids, self.start = pids, self._now(pids)
+
+    @classmethod
+    def of(cls, run_pid: object) -> PartsCpu:
+        pids: dict[int, str] = {}
+        children = Path(f"/proc/{run_pid}/task/{run_pid}/children")
+        if isinstance(run_pid, int) and children.exists():
+            for pid in map(int, children.read_text().split()):
+                with contextlib.suppress(OSError):
+                    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                    words = [a.decode() for a in argv if a]
+                    name = " ".join(words[words.index("ops.cli") + 1:]) if "ops.cli" in words else words[0]
+                    pids[pid] = Path(name).name if "/" in name else name
+        return cls(pids)
+
+    @staticmethod
+    def _now(pids: dict[int, str]) -> dict[int, float]:
+        ticks, now = os.sysconf("SC_CLK_TCK"), {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                now[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return now
+
+    def spent(self) -> dict[str, float]:
+        end = self._now(self.pids)
+        return {self.pids[pid]: round(end[pid] - self.start[pid], 2) for pid in end if pid in self.start}
+
+
+def running_platform() -> dict[str, Any]:
+    """The run.json of the `reward-ledger run` in DATA_DIR: its gateway, servers and pid."""
     path = run_file()
     if not path.exists():
         raise SetupError(f"no running platform: {path} does not exist (start `reward-ledger run`, or pass --url)")
-    info = json.loads(path.read_text())
+    info: dict[str, Any] = json.loads(path.read_text())
     if isinstance(info.get("pid"), int) and not pid_alive(info["pid"]):
         raise SetupError(f"{path} is stale: the `reward-ledger run` that wrote it is gone")
-    return str(info["gateway"])
+    return info
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -233,6 +269,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as a timeout")
     p.add_argument("--connections", type=int, default=2000, help="the shared connector's limit")
     p.add_argument("--seed", type=int, default=1, help="seeds the draws of users, promotions, pages")
+    p.add_argument("--store-url", help="the platform's store, for its raw rates before and after the load "
+                   "(default: the one in DATA_DIR/run.json; none with --url)")
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--strict", action="store_true", help="exit 1 when it does not hold")
     args = p.parse_args(argv)
@@ -244,8 +282,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
-        args.url = (args.url or running_gateway()).rstrip("/")
+        platform = {} if args.url else running_platform()
+        args.url = (args.url or str(platform["gateway"])).rstrip("/")
+        store_url = args.store_url or platform.get("servers", {}).get("MONGO_URL")
+        before = asyncio.run(store_rates(store_url, MongoSettings(url=store_url).database)) if store_url else None
+        parts = PartsCpu.of(platform.get("pid"))
         rows, driver = asyncio.run(load(args))
+        spent = parts.spent()
+        after = asyncio.run(store_rates(store_url, MongoSettings(url=store_url).database)) if store_url else None
     except SetupError as exc:
         print(f"loadtest: set-up failed: {exc}", file=sys.stderr)
         return 2
@@ -254,6 +298,15 @@ def main(argv: list[str] | None = None) -> int:
     print(summary)
     print(f"driver CPU: {driver['cpuSeconds']:.1f} s over {driver['wallSeconds']:.1f} s wall "
           f"({driver['cpuShare']:.0%} of one core), {driver['cpuMsPerRequest']:.2f} ms per request")
+    if spent:
+        wall = driver["wallSeconds"]
+        print("platform CPU (share of one core, set-up included): " + ", ".join(
+            f"{name} {seconds / wall:.0%}" for name, seconds in spent.items()))
+        driver["platformCpuSeconds"] = spent
+    for label, rates in (("before", before), ("after", after)):
+        if rates is not None:
+            print(f"{rates.line()} ({label})")
+            driver[f"store{label.title()}"] = rates.__dict__
     holds = all(r.passed for r in rows)
     if args.json:
         args.json.write_text(json.dumps({"url": args.url, "scale": args.scale, "durationSeconds": args.duration,
