@@ -91,11 +91,11 @@ class RequestFilters:
     user_id: str | None = None
 
     def query(self) -> dict[str, Any]:
-        """Equality on each given field, joined by an explicit `$and` like the other read models' filters."""
+        """Equality on each given field, side by side (an explicit `$and` is answered in Python on the stand-in:
+        projections/paging.py)."""
         wanted = {"eventId": self.event_id, "rewardId": self.reward_id, "userId": self.user_id,
                   "status": str(self.status) if self.status is not None else None}
-        conditions = [{field: value} for field, value in wanted.items() if value is not None]
-        return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else {}
+        return {field: value for field, value in wanted.items() if value is not None}
 
 
 async def find_page(coll: Collection, filters: RequestFilters, paging: Paging) -> dict[str, Any]:
