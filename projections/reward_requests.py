@@ -51,8 +51,10 @@ class RewardRequestsProjection(Projection):
     name: ClassVar[str] = "reward_requests"
     handles: ClassVar[frozenset[str]] = frozenset(
         {"RewardRequested", "RewardRequestApproved", "RewardRequestRejected", "RewardGranted"})
-    indexes = (("requestedAt", False), ("userId", False), ("eventId", False), ("rewardId", False),
-               ("status", False))
+    #: Each filter's field then the sort key, so a filtered page is read in index order (projections/events.py);
+    #: each also serves a lookup by that field alone.
+    indexes = (("requestedAt", False), *((((field, 1), ("requestedAt", -1)), False)
+                                         for field in ("userId", "eventId", "rewardId", "status")))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         await self.apply_batch(coll, [event])
