@@ -6,7 +6,7 @@ Times are ISO strings (`iso`). The period is also kept as two integer keys, `per
 (milliseconds since the epoch; an open end is the largest ISO time's), which the `inPeriod` filter compares:
 the stand-in takes a range over ISO strings for a date query and answers it in Python, decoding and sorting every
 matching document (24 ms for a page at 5,000 events), and a range over integers in SQL (2 ms). A read model folded
-before these keys existed must be replayed (`reward-ledger replay events`) for `inPeriod` to see its events.
+before these keys existed gets them when a runner first opens it (`backfill_period_keys`).
 
 `inPeriod=true` lists events whose period contains now, `[periodStart, periodEnd)`; `inPeriod=false` the others,
 asked as its two disjoint sides (starts later; ended) and merged, as the stand-in cannot answer a `$or` beside
@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
+
+from pymongo import UpdateOne
 
 from domain.clock import now_ms
 from domain.events import RecordedEvent
@@ -70,6 +72,25 @@ class EventsProjection(Projection):
                 status = PromotionStatus.ACTIVE if isinstance(e, EventActivated) else PromotionStatus.INACTIVE
                 await fold(coll, e.promotion_id, event.position, {"$set": {
                     "status": str(status), "updatedAt": iso(e.at), "updatedBy": e.changed_by}})
+
+    async def create_indexes(self, coll: Collection) -> None:
+        """Also gives the period keys to events folded before they existed (runners call this once per collection
+        and process start): otherwise `inPeriod` would miss those events until a replay."""
+        await super().create_indexes(coll)
+        await backfill_period_keys(coll)
+
+
+async def backfill_period_keys(coll: Collection) -> int:
+    """Set the period keys where they are missing, from the document's own period; how many were set. Each write
+    is guarded by the document's `_pos`: a fold that changed the period meanwhile wins."""
+    fields = {"periodStart": 1, "periodEnd": 1, "periodStartMs": 1, "_pos": 1}
+    writes = [UpdateOne({"_id": doc["_id"], "_pos": doc["_pos"]}, {"$set": period_keys(
+        datetime.fromisoformat(doc["periodStart"]),
+        datetime.fromisoformat(doc["periodEnd"]) if doc.get("periodEnd") else None)})
+        async for doc in coll.find({}, fields) if "periodStartMs" not in doc]
+    if writes:
+        await coll.bulk_write(writes, ordered=False)
+    return len(writes)
 
 
 #: The one rendering of a promotion, which the handlers answer with too (domain/promotion_shape.py).

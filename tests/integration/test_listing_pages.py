@@ -67,3 +67,24 @@ async def test_a_page_and_its_total_are_the_filter_applied_by_hand(mongo_db, spe
         assert sum([await count(coll, q) for q in wanted.queries(NOW)]) == len(expected)
     finally:
         await coll.drop()
+
+
+async def test_events_folded_before_the_period_keys_get_them_when_a_runner_opens_the_collection(mongo_db) -> None:
+    """A read model folded by an older version has ISO periods only; `inPeriod` must still see its events."""
+    coll = mongo_db[f"ev{uuid.uuid4().hex[:10]}"]
+    old = [{"_id": "now", "periodStart": "2026-11-30T00:00:00.000Z", "periodEnd": None, "_pos": 3},
+           {"_id": "ended", "periodStart": "2026-11-01T00:00:00.000Z", "periodEnd": "2026-11-02T00:00:00.000Z",
+            "_pos": 4}]
+    await coll.insert_many([{**doc, "createdAt": "2026-11-01T00:00:00.000Z", "status": "ACTIVE"} for doc in old])
+
+    await EventsProjection().create_indexes(coll)
+
+    async def listed(in_period: bool) -> list[str]:
+        page = await page_of_union(coll, EventFilters(in_period=in_period).queries(NOW), NEWEST_FIRST,
+                                   Paging(1, 20), lambda d: d)
+        return [doc["_id"] for doc in page["items"]]
+
+    assert (await listed(True), await listed(False)) == (["now"], ["ended"])
+    assert [(d["_pos"], d["periodEndMs"]) async for d in coll.find().sort("_id", 1)] == [
+        (4, epoch_ms(datetime(2026, 11, 2, tzinfo=UTC))), (3, 253_402_300_799_999)]
+    await coll.drop()
