@@ -26,6 +26,7 @@ from domain.clock import now_ms
 from domain.events import RecordedEvent
 from domain.promotion_events import EventActivated, EventCreated, EventDeactivated, EventUpdated, PromotionStatus
 from domain.promotion_shape import details_document, promotion_json
+from projections import counts
 from projections.base import Collection, Projection, fold, iso
 from projections.paging import Paging, Query, Sort, all_of, page_of_union
 
@@ -55,6 +56,15 @@ class EventsProjection(Projection):
     indexes = (("createdAt", False), (STATUS_NEWEST_FIRST, False), ("periodStartMs", False), ("periodEndMs", False))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        await self.apply_batch(coll, [event])
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        """Each event's document, in order, then the listing's folded totals in one write (projections/counts.py)."""
+        for event in events:
+            await self._fold(coll, event)
+        await counts.apply_moves(coll, (move for event in events for move in count_moves(event)))
+
+    async def _fold(self, coll: Collection, event: RecordedEvent) -> None:
         e = event.event
         match e:
             case EventCreated():
@@ -74,10 +84,25 @@ class EventsProjection(Projection):
                     "status": str(status), "updatedAt": iso(e.at), "updatedBy": e.changed_by}})
 
     async def create_indexes(self, coll: Collection) -> None:
-        """Also gives the period keys to events folded before they existed (runners call this once per collection
-        and process start): otherwise `inPeriod` would miss those events until a replay."""
+        """Also starts the counters of an empty collection, and gives the period keys to events folded before they
+        existed (runners call this once per collection and process start, before folding into it): otherwise
+        `inPeriod` would miss those events until a replay."""
+        await counts.start(coll)
         await super().create_indexes(coll)
         await backfill_period_keys(coll)
+
+
+def count_moves(event: RecordedEvent) -> list[counts.Move]:
+    """How an event moves the listing's folded totals (all, by status): a promotion is activated only while
+    INACTIVE and deactivated only while ACTIVE (domain/promotion.py)."""
+    match event.event:
+        case EventCreated(status=status):
+            return counts.created(event.position, str(status))
+        case EventActivated():
+            return counts.status_changed(event.position, str(PromotionStatus.INACTIVE), str(PromotionStatus.ACTIVE))
+        case EventDeactivated():
+            return counts.status_changed(event.position, str(PromotionStatus.ACTIVE), str(PromotionStatus.INACTIVE))
+    return []
 
 
 async def backfill_period_keys(coll: Collection) -> int:
@@ -123,7 +148,10 @@ class EventFilters:
 
 async def find_page(coll: Collection, filters: EventFilters, paging: Paging) -> dict[str, Any]:
     """A page of events matching `filters`, newest first, rendered."""
-    return await page_of_union(coll, filters.queries(now_ms()), NEWEST_FIRST, paging, to_json)
+    queries = filters.queries(now_ms())
+    folded = counts.key_of(queries[0]) if len(queries) == 1 else None
+    total = None if folded is None else counts.counted(coll, folded)
+    return await page_of_union(coll, queries, NEWEST_FIRST, paging, to_json, total)
 
 
 async def find_one(coll: Collection, event_id: str) -> dict[str, Any] | None:

@@ -5,7 +5,8 @@ The document and its rendering are the domain's one shape of a request (domain/r
 what the command answered. Every fold of a request is a `$set` of fields: applying a request's events of a batch
 as one merged `$set`, guarded by the last one's position, gives the same document whichever of them were already
 folded (a crash mid-batch), so a batch is one unordered `bulk_write`, one write per request, whose duplicate-key
-refusals are "already applied" exactly as in `fold()`."""
+refusals are "already applied" exactly as in `fold()`. The listing's totals of all requests and of each status are
+folded beside them (projections/counts.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from domain.reward_request import (
     request_document,
     request_json,
 )
+from projections import counts
 from projections.base import Collection, Projection
 from projections.paging import Paging, Sort, page_of
 
@@ -56,6 +58,10 @@ class RewardRequestsProjection(Projection):
     indexes = (("requestedAt", False), *((((field, 1), ("requestedAt", -1)), False)
                                          for field in ("userId", "eventId", "rewardId", "status")))
 
+    async def create_indexes(self, coll: Collection) -> None:
+        await counts.start(coll)  # before anything is folded into it: see projections/counts.py
+        await super().create_indexes(coll)
+
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         await self.apply_batch(coll, [event])
 
@@ -77,6 +83,19 @@ class RewardRequestsProjection(Projection):
             refused = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
             if refused:
                 raise
+        await counts.apply_moves(coll, (move for event in events for move in count_moves(event)))
+
+
+def count_moves(event: RecordedEvent) -> list[counts.Move]:
+    """How a request's event moves the listing's folded totals (all, by status): a request starts PENDING and is
+    decided once, from PENDING (domain/reward_request.py)."""
+    match event.event:
+        case RewardRequested():
+            return counts.created(event.position, str(RequestStatus.PENDING))
+        case RewardRequestApproved() | RewardRequestRejected():
+            return counts.status_changed(event.position, str(RequestStatus.PENDING),
+                                         decision_fields(event.event)["status"])
+    return []
 
 
 #: The one rendering of a request, which the handlers answer with too.
@@ -101,8 +120,12 @@ class RequestFilters:
 
 
 async def find_page(coll: Collection, filters: RequestFilters, paging: Paging) -> dict[str, Any]:
-    """A page of requests matching `filters`, newest first, rendered."""
-    return await page_of(coll, filters.query(), NEWEST_FIRST, paging, to_json)
+    """A page of requests matching `filters`, newest first, rendered; the total folded when it is all requests or
+    one status's."""
+    query = filters.query()
+    folded = counts.key_of(query)
+    total = None if folded is None else counts.counted(coll, folded)
+    return await page_of(coll, query, NEWEST_FIRST, paging, to_json, total)
 
 
 async def find_one(coll: Collection, request_id: str) -> dict[str, Any] | None:
