@@ -8,6 +8,7 @@ collection."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -17,7 +18,10 @@ from domain.clock import iso
 from domain.events import RecordedEvent
 
 Collection = AsyncCollection[dict[str, Any]]
-__all__ = ["Collection", "Projection", "fold", "iso"]
+#: An index's keys: one field, or (field, direction) pairs for a compound index, e.g. an equality filter's field
+#: then the listing's sort key, so a filtered page is read in index order instead of sorted whole.
+IndexKeys = str | Sequence[tuple[str, int]]
+__all__ = ["Collection", "IndexKeys", "Projection", "fold", "iso"]
 
 
 
@@ -36,7 +40,7 @@ class Projection:
 
     name: ClassVar[str]
     handles: ClassVar[frozenset[str]]
-    indexes: ClassVar[tuple[tuple[str, bool], ...]] = ()  # (field, unique)
+    indexes: ClassVar[tuple[tuple[IndexKeys, bool], ...]] = ()  # (keys, unique)
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         raise NotImplementedError
@@ -47,5 +51,5 @@ class Projection:
             await self.apply(coll, event)
 
     async def create_indexes(self, coll: Collection) -> None:
-        for field, unique in self.indexes:
-            await coll.create_index(field, unique=unique)
+        for keys, unique in self.indexes:
+            await coll.create_index(keys if isinstance(keys, str) else list(keys), unique=unique)

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from commands.store.base import EventStore
 from projections.base import Projection
+from projections.counts import companion
 from projections.pointers import Pointer, load_pointer, new_collection_name, switch
 from projections.poison import PoisonEvent
 from projections.runner import fold_batch
@@ -28,14 +29,20 @@ async def replay(db: AsyncDatabase[dict[str, Any]], store: EventStore, projectio
     try:
         live, position = await _fold_and_switch(db, store, projection, target_name, progress)
     except PoisonEvent:
-        await db.drop_collection(target_name)
+        await _drop(db, target_name)
         raise
     if progress:
         progress(position, position)
     if live.collection != target_name:
         await asyncio.sleep(drop_after)  # let reads already routed to the old collection finish
-        await db.drop_collection(live.collection)
+        await _drop(db, live.collection)
     return target_name, position
+
+
+async def _drop(db: AsyncDatabase[dict[str, Any]], collection: str) -> None:
+    """A read model's collection and the counters folded beside it (projections/counts.py)."""
+    await db.drop_collection(collection)
+    await db.drop_collection(companion(collection))
 
 
 async def _fold_and_switch(db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection,

@@ -5,7 +5,8 @@ The document and its rendering are the domain's one shape of a request (domain/r
 what the command answered. Every fold of a request is a `$set` of fields: applying a request's events of a batch
 as one merged `$set`, guarded by the last one's position, gives the same document whichever of them were already
 folded (a crash mid-batch), so a batch is one unordered `bulk_write`, one write per request, whose duplicate-key
-refusals are "already applied" exactly as in `fold()`."""
+refusals are "already applied" exactly as in `fold()`. The listing's totals of all requests and of each status are
+folded beside them (projections/counts.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from domain.reward_request import (
     request_document,
     request_json,
 )
+from projections import counts
 from projections.base import Collection, Projection
 from projections.paging import Paging, Sort, page_of
 
@@ -51,8 +53,14 @@ class RewardRequestsProjection(Projection):
     name: ClassVar[str] = "reward_requests"
     handles: ClassVar[frozenset[str]] = frozenset(
         {"RewardRequested", "RewardRequestApproved", "RewardRequestRejected", "RewardGranted"})
-    indexes = (("requestedAt", False), ("userId", False), ("eventId", False), ("rewardId", False),
-               ("status", False))
+    #: Each filter's field then the sort key, so a filtered page is read in index order (projections/events.py);
+    #: each also serves a lookup by that field alone.
+    indexes = (("requestedAt", False), *((((field, 1), ("requestedAt", -1)), False)
+                                         for field in ("userId", "eventId", "rewardId", "status")))
+
+    async def create_indexes(self, coll: Collection) -> None:
+        await counts.start(coll)  # before anything is folded into it: see projections/counts.py
+        await super().create_indexes(coll)
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         await self.apply_batch(coll, [event])
@@ -75,6 +83,19 @@ class RewardRequestsProjection(Projection):
             refused = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
             if refused:
                 raise
+        await counts.apply_moves(coll, (move for event in events for move in count_moves(event)))
+
+
+def count_moves(event: RecordedEvent) -> list[counts.Move]:
+    """How a request's event moves the listing's folded totals (all, by status): a request starts PENDING and is
+    decided once, from PENDING (domain/reward_request.py)."""
+    match event.event:
+        case RewardRequested():
+            return counts.created(event.position, str(RequestStatus.PENDING))
+        case RewardRequestApproved() | RewardRequestRejected():
+            return counts.status_changed(event.position, str(RequestStatus.PENDING),
+                                         decision_fields(event.event)["status"])
+    return []
 
 
 #: The one rendering of a request, which the handlers answer with too.
@@ -91,16 +112,20 @@ class RequestFilters:
     user_id: str | None = None
 
     def query(self) -> dict[str, Any]:
-        """Equality on each given field, joined by an explicit `$and` like the other read models' filters."""
+        """Equality on each given field, side by side (an explicit `$and` is answered in Python on the stand-in:
+        projections/paging.py)."""
         wanted = {"eventId": self.event_id, "rewardId": self.reward_id, "userId": self.user_id,
                   "status": str(self.status) if self.status is not None else None}
-        conditions = [{field: value} for field, value in wanted.items() if value is not None]
-        return conditions[0] if len(conditions) == 1 else {"$and": conditions} if conditions else {}
+        return {field: value for field, value in wanted.items() if value is not None}
 
 
 async def find_page(coll: Collection, filters: RequestFilters, paging: Paging) -> dict[str, Any]:
-    """A page of requests matching `filters`, newest first, rendered."""
-    return await page_of(coll, filters.query(), NEWEST_FIRST, paging, to_json)
+    """A page of requests matching `filters`, newest first, rendered; the total folded when it is all requests or
+    one status's."""
+    query = filters.query()
+    folded = counts.key_of(query)
+    total = None if folded is None else counts.counted(coll, folded)
+    return await page_of(coll, query, NEWEST_FIRST, paging, to_json, total)
 
 
 async def find_one(coll: Collection, request_id: str) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ NEWEST_FIRST: Final[Sort] = (("createdAt", -1), ("_id", 1))
 class RewardsProjection(Projection):
     name: ClassVar[str] = "rewards"
     handles: ClassVar[frozenset[str]] = frozenset({"RewardCreated"})
-    indexes = (("type", False), ("createdAt", False))
+    indexes = (((("type", 1), ("createdAt", -1)), False), ("createdAt", False))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         e = event.event

@@ -8,25 +8,46 @@ from datetime import UTC, datetime
 
 from domain.conditions import parse_condition
 from domain.promotion_events import PromotionStatus
+from domain.reward_request import RequestStatus
 from projections.eligibility import Preview, evaluate_docs
-from projections.events import EventFilters
+from projections.events import OPEN_END_MS, EventFilters, epoch_ms, period_keys
+from projections.paging import in_order
+from projections.reward_requests import RequestFilters
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-STAMP = "2026-12-01T12:00:00.000Z"
+NOW_MS = 1_796_126_400_000  # 2026-12-01T12:00:00.000Z
 
 
 def test_no_filter_is_everything_and_one_filter_is_itself() -> None:
-    assert EventFilters().query(NOW) == {}
-    assert EventFilters(status=PromotionStatus.ACTIVE).query(NOW) == {"status": "ACTIVE"}
+    assert EventFilters().queries(NOW) == [{}]
+    assert EventFilters(status=PromotionStatus.ACTIVE).queries(NOW) == [{"status": "ACTIVE"}]
 
 
-def test_filters_are_joined_by_an_explicit_and_with_the_outside_of_a_period_as_an_or() -> None:
-    query = EventFilters(PromotionStatus.INACTIVE, "a.b", in_period=False).query(NOW)
-    assert query == {"$and": [
-        {"status": "INACTIVE"}, {"name": {"$regex": r"a\.b", "$options": "i"}},
-        {"$or": [{"periodStart": {"$gt": STAMP}}, {"periodEndKey": {"$lte": STAMP}}]}]}
-    assert EventFilters(in_period=True).query(NOW) == {"$and": [
-        {"periodStart": {"$lte": STAMP}}, {"periodEndKey": {"$gt": STAMP}}]}
+def test_filters_sit_side_by_side_and_the_outside_of_a_period_is_asked_as_its_two_sides() -> None:
+    """No explicit `$and` and no `$or` (the stand-in answers either in Python); periods compare as epoch ms."""
+    name = {"name": {"$regex": r"a\.b", "$options": "i"}}
+    assert EventFilters(PromotionStatus.INACTIVE, "a.b", in_period=False).queries(NOW) == [
+        {"status": "INACTIVE", **name, "periodStartMs": {"$gt": NOW_MS}},
+        {"status": "INACTIVE", **name, "periodEndMs": {"$lte": NOW_MS}}]
+    assert EventFilters(in_period=True).queries(NOW) == [
+        {"periodStartMs": {"$lte": NOW_MS}, "periodEndMs": {"$gt": NOW_MS}}]
+
+
+def test_period_keys_are_epoch_milliseconds_and_an_open_end_is_the_last_instant() -> None:
+    assert period_keys(NOW, None) == {"periodStartMs": NOW_MS, "periodEndMs": OPEN_END_MS}
+    assert epoch_ms(datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)) == OPEN_END_MS
+    assert epoch_ms(datetime(1970, 1, 1, 0, 0, 1, 500, tzinfo=UTC)) == 1000  # whole milliseconds
+
+
+def test_request_filters_sit_side_by_side() -> None:
+    assert RequestFilters().query() == {}
+    assert RequestFilters("e1", None, RequestStatus.PENDING, "u1").query() == {
+        "eventId": "e1", "userId": "u1", "status": "PENDING"}
+
+
+def test_documents_merged_from_two_reads_come_in_the_store_s_order() -> None:
+    docs = [{"_id": "b", "at": 1}, {"_id": "a", "at": 2}, {"_id": "c", "at": 1}, {"_id": "a2", "at": 2}]
+    assert [d["_id"] for d in in_order(docs, [("at", -1), ("_id", 1)])] == ["a", "a2", "b", "c"]
 
 
 def docs(count: int) -> list[dict[str, object]]:
