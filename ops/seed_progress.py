@@ -42,18 +42,22 @@ class Progress:
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
 
+    async def _show_events(self) -> None:
+        self.head_now = await self.store.head()
+        self.bar.set_postfix_str(f"{(self.head_now - self.head_before) / self.elapsed:,.0f} events/s, "
+                                 f"{self.head_now - self.head_before:,} events", refresh=False)
+
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            self.head_now = await self.store.head()
-            self.bar.set_postfix_str(f"{(self.head_now - self.head_before) / self.elapsed:,.0f} events/s, "
-                                     f"{self.head_now - self.head_before:,} events", refresh=False)
+            await self._show_events()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Progress]:
         watcher = asyncio.create_task(self._watch())
         try:
             yield self
+            await self._show_events()  # the last word on the bar, however short the run
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

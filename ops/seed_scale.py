@@ -28,9 +28,10 @@ DECIDED_SHARE: Final = 0.75  # of PENDING requests, the operator decides these; 
 
 
 def rewards_catalogue(day: Callable[[int], str], promotions: int) -> dict[str, tuple[str, dict[str, Any]]]:
-    """One reward per ten promotions (at least four, at most 200), the four types in turn: key -> (type, body)."""
+    """One reward per ten promotions (at least four, at most 200; none without promotions), the four types in turn:
+    key -> (type, body)."""
     offered: dict[str, tuple[str, dict[str, Any]]] = {}
-    for j in range(max(4, min(200, promotions // 10))):
+    for j in range(max(4, min(200, promotions // 10)) if promotions else 0):
         kind, rng = KINDS[j % 4], random.Random(f"reward:{j}")
         if kind == "point":
             points = rng.choice([10, 50, 100, 250, 1000])
