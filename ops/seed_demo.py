@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -180,17 +180,20 @@ def events(s: Seeder) -> list[tuple[str, dict[str, Any], list[dict[str, Any]], b
     ]
 
 
-async def bounded(jobs: Iterable[Coroutine[Any, Any, Any]], limit: int = CONCURRENCY) -> list[Any]:
+async def bounded(jobs: Iterable[Coroutine[Any, Any, Any]], limit: int = CONCURRENCY, *,
+                  keep: bool = True) -> list[Any]:
     """Run jobs concurrently, at most `limit` at once, as concurrent appends share the store's group commits; results
     in the jobs' order. `limit` workers pull from `jobs`, so a generator makes each coroutine only when a worker is
     free (a million activities are never a million coroutines at once). The first failure stops the rest and is
-    raised as itself."""
+    raised as itself. `keep=False` drops the results (a million activities' replies are not worth holding)."""
     results: dict[int, Any] = {}
     queue = enumerate(jobs)
 
     async def worker() -> None:
         for n, job in queue:
-            results[n] = await job
+            result = await job
+            if keep:
+                results[n] = result
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -251,9 +254,12 @@ async def seed(store: EventStore, users: int, seed_value: int, promotions: int =
         progress.plan("players", users)
         with reusing_hash(DEMO_PASSWORD):
             players = await bounded(s.account(f"player{n:03d}@demo.test", ["USER"]) for n in range(1, users + 1))
-        activities = [a for n, user_id in enumerate(players, 1)
-                      for a in player_activities(seed_value, s.today, n, user_id, days)]
-        folds = folded(activities)
+        def activities() -> Iterator[dict[str, Any]]:  # drawn again on each pass: never all held at once
+            for n, user_id in enumerate(players, 1):
+                yield from player_activities(seed_value, s.today, n, user_id, days)
+
+        kinds: Counter[str] = Counter(str(a["kind"]) for a in activities())
+        folds = folded(activities())
         s.facts = SeededFacts(folds)
         progress.plan("requests and decisions", len(wanted))
         by_promotion: dict[str, list[PlannedRequest]] = {}
@@ -263,9 +269,15 @@ async def seed(store: EventStore, users: int, seed_value: int, promotions: int =
                                  for key, group in by_promotion.items()), limit=GROUPS)
         answers = [a for answered, _ in settled for a in answered]
         decided = sum(n for _, n in settled)
-        progress.plan("activities", len(activities))
-        recorded = await bounded(s.send("RecordActivity", {"activity": a}, f"activity:{a['id']}", roles="SERVICE")
-                                 for a in activities)
+        progress.plan("activities", kinds.total())
+        new = Counter[bool]()
+
+        async def record(activity: dict[str, Any]) -> None:
+            reply = await s.send("RecordActivity", {"activity": activity}, f"activity:{activity['id']}",
+                                 roles="SERVICE")
+            new[not (reply or {}).get("duplicate")] += 1
+
+        await bounded((record(a) for a in activities()), keep=False)
     position, took = await store.head(), progress.elapsed
     commands = int(progress.bar.n)
 
@@ -275,8 +287,8 @@ async def seed(store: EventStore, users: int, seed_value: int, promotions: int =
     lines = [f"seed-demo (seed {seed_value}): {len(STAFF)} staff, {users} players, {len(ids)} rewards "
              f"({tally(kind for kind, _ in offered.values())}), {s.counts['events']} events with "
              f"{s.counts['event rewards']} event rewards",
-             f"{len(activities)} activities over {days} days ({tally(str(a['kind']) for a in activities)}), "
-             f"{sum(not (r or {}).get('duplicate') for r in recorded)} of them new; Spend & Share's condition is met "
+             f"{kinds.total()} activities over {days} days ({', '.join(f'{n} {k}' for k, n in kinds.items())}), "
+             f"{new[True]} of them new; Spend & Share's condition is met "
              f"by {eligible(s, folds)} of {users} players"]
     if wanted:
         lines.append(f"{len(wanted)} reward requests ({tally(str(a['status']) for a in answers)} as answered), "
