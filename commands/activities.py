@@ -54,15 +54,20 @@ async def record_activity(command: RecordActivity, ctx: CommandContext) -> dict[
 
 
 async def _user_exists(ctx: CommandContext, user_id: str) -> bool:
-    known = _known_users.setdefault(ctx.store, set())
-    if user_id in known:
+    if user_id in _known_users.get(ctx.store, ()):
         return True
     if not await ctx.store.read_stream(User.stream_id(user_id)):
         return False
+    remember_user(ctx.store, user_id)
+    return True
+
+
+def remember_user(store: EventStore, user_id: str) -> None:
+    """`user_id` exists (registration just stored it): its activity reports need not read its stream."""
+    known = _known_users.setdefault(store, set())
     if len(known) >= KNOWN_USERS_LIMIT:
         known.clear()
     known.add(user_id)
-    return True
 
 
 ACTIVITY_HANDLERS: dict[type[Command], Any] = {

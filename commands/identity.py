@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from commands.activities import remember_user
 from commands.context import CommandContext
 from commands.messages import IN_PROCESS, PUBLIC, Access, Command, Fields
 from commands.passwords import hash_password, verify_password
@@ -98,6 +99,7 @@ async def register_user(command: RegisterUser, ctx: CommandContext) -> dict[str,
     result = await ctx.save(user, claim=email_claim(command.email))
     if result and result.duplicate:  # a retried command: answer with what was stored the first time
         user = await ctx.load(User, user.id)
+    remember_user(ctx.store, user.id)  # its activity reports then skip reading its stream
     return user_view(user)
 
 

@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     seed = sub.add_parser("seed-demo", help="a realistic demo data set (staff, players, events, rewards, activities)")
     seed.add_argument("--users", type=int, default=50, help="how many players (default 50)")
+    seed.add_argument("--events", type=int, default=0,
+                      help="promotions beyond the four demo events, with requests on them (default 0)")
+    seed.add_argument("--days", type=int, default=14, help="days of players' activity history (default 14)")
     seed.add_argument("--seed", type=int, default=42, help="the same seed gives the same data; rerunning adds nothing")
     return parser
 
@@ -158,7 +161,7 @@ async def _run_in_process(args: argparse.Namespace) -> int:
             from ops.seed_demo import seed_demo_main
 
             async with in_process() as ctx:
-                return await seed_demo_main(ctx.store, args.users, args.seed)
+                return await seed_demo_main(ctx.store, args.users, args.seed, args.events, args.days)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 import pytest
 
 from commands.store.mongo import MongoEventStore
-from ops.seed_demo import DEMO_PASSWORD, RICH_CONDITION, Seeder, player_activities
+from ops.seed_activity import player_activities
+from ops.seed_demo import DEMO_PASSWORD, RICH_CONDITION
 from tests.integration.test_admin_cli import ROOT, cli_env
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ async def test_seed_demo_writes_the_data_set_once_and_the_read_models_fold_it(pl
     finally:
         await store.close()
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    expected_activities = sum(len(player_activities(Seeder(store, 7, today), n, "u")) for n in range(1, PLAYERS + 1))
+    expected_activities = sum(len(player_activities(7, today, n, "u")) for n in range(1, PLAYERS + 1))
     assert expected_activities >= 100  # a few hundred for the default 50 players
     assert Counter(e.type for e in events) == {
         "UserRegistered": 3 + PLAYERS, "UserRolesChanged": 3, "RewardCreated": 5, "EventCreated": 4,
@@ -48,6 +49,7 @@ async def test_seed_demo_writes_the_data_set_once_and_the_read_models_fold_it(pl
     assert {e.event.to_data()["spec"]["type"] for e in events if e.type == "RewardCreated"} == {
         "POINT", "ITEM", "COUPON", "BADGE"}
     assert f"store position 0 -> {head} ({head} new events)" in out
+    assert "events/s" in err and "activities" in err  # the progress bar, on stderr only
 
     # Again, this time through DATA_DIR/run.json as next to a running `reward-ledger run`: nothing new is stored.
     urls = {k: platform.env[k] for k in ("NATS_URL", "MONGO_URL", "REDIS_URL")}
@@ -77,6 +79,27 @@ async def test_seed_demo_writes_the_data_set_once_and_the_read_models_fold_it(pl
         "condition": RICH_CONDITION, "periodStart": spend["periodStart"], "periodEnd": spend["periodEnd"]})
     assert preview.status_code == 200, preview.text
     assert preview.json()["eligible"] == met and 0 < met < PLAYERS
+
+
+async def test_seed_demo_with_promotions_stores_requests_and_decisions_once(platform, auth):
+    env = cli_env(platform.env)
+    code, out, err = await seed_demo(env, "--users", "10", "--events", "30", "--days", "30", "--seed", "11")
+    assert code == 0, err
+    head = int(re.findall(r"store position \d+ -> (\d+)", out)[0])
+    code, again, err = await seed_demo(env, "--users", "10", "--events", "30", "--days", "30", "--seed", "11")
+    assert code == 0, err
+    assert f"store position {head} -> {head} (0 new events)" in again
+
+    operator = await auth.headers("OPERATOR")
+    listed = await platform.client.get(f"/events?minPosition={head}&limit=100", headers=operator)
+    assert listed.status_code == 200, listed.text
+    statuses = Counter(e["status"] for e in listed.json()["items"])
+    assert listed.json()["total"] >= 34 and statuses["ACTIVE"] > statuses["INACTIVE"] > 0
+    requests = await platform.client.get(f"/reward-requests?minPosition={head}&limit=100", headers=operator)
+    assert requests.status_code == 200, requests.text
+    assert {r["status"] for r in requests.json()["items"]} >= {"APPROVED", "REJECTED"}
+    login = await platform.client.post("/auth/login", json={"email": "player010@demo.test", "password": DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
 
 
 async def test_seed_demo_says_in_one_line_when_the_store_cannot_be_reached(tmp_path):
