@@ -96,6 +96,15 @@ class ProjectionRunner:
     async def run_forever(self, wake: asyncio.Event) -> None:
         await RunnerGroup(self.db, self.store, [self]).run_forever(wake)
 
+    async def prepare(self) -> None:
+        """The live collection's indexes and the projection's upkeep of older documents (projections/events.py
+        backfills its keys), before serving: a read model folded by an older version may go long without a new
+        event, and its listings read what the upkeep adds. Folding does the same for a collection it meets first."""
+        ptr = await load_pointer(self.db, self.name)
+        if ptr.collection not in self._indexed:
+            await self.projection.create_indexes(self.db[ptr.collection])
+            self._indexed.add(ptr.collection)
+
     def _cached(self, now: float) -> Pointer | None:
         if self._pointer is not None and now - self._pointer[0] < POINTER_TTL_SECONDS:
             return self._pointer[1]
@@ -267,7 +276,13 @@ class RunnerGroup:
                 PROJECTION_LAG_SECONDS.labels(runner.name).set(0)
 
     async def run_forever(self, wake: asyncio.Event) -> None:
-        """Catch up, then wait for a nudge (or IDLE_POLL_SECONDS), cycling at most every MIN_CYCLE_SECONDS."""
+        """Prepare each runner's collection, catch up, then wait for a nudge (or IDLE_POLL_SECONDS), cycling at most
+        every MIN_CYCLE_SECONDS."""
+        for runner in self.runners:
+            try:
+                await runner.prepare()
+            except Exception:  # the store is away: folding prepares the collection when it first writes to it
+                log.exception("projection %s could not prepare its collection; folding will", runner.name)
         while True:
             began = time.monotonic()
             try:

@@ -190,3 +190,35 @@ async def test_a_runner_far_behind_does_not_hold_back_the_one_at_the_head(listen
     head = await store.head()
     for name in ["test_ahead", "test_new"]:
         assert await counts(db, name) == (head, {"a": 2, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1})
+
+
+async def test_a_group_prepares_each_live_collection_before_any_event_arrives(mongo_db) -> None:
+    """A read model folded by an older version lacks the keys its listing now sorts and filters on; the runners
+    add them when they start, not only when a new event happens to be folded."""
+    import asyncio
+
+    from projections.events import EventsProjection
+
+    store = MongoEventStore(mongo_db)
+    ptr = await load_pointer(mongo_db, EventsProjection.name)
+    coll = mongo_db[ptr.collection]
+    await coll.insert_one({"_id": "old", "periodStart": "2026-11-30T00:00:00.000Z", "periodEnd": None, "_pos": 1,
+                           "createdAt": "2026-11-01T00:00:00.000Z", "status": "ACTIVE"})
+    task = asyncio.create_task(RunnerGroup(mongo_db, store, [ProjectionRunner(mongo_db, store, EventsProjection())])
+                               .run_forever(asyncio.Event()))
+    found: dict[str, Any] = {}
+
+    async def keyed() -> bool:
+        found.update(await coll.find_one({"_id": "old"}) or {})
+        return "newest" in found and "periodStartMs" in found
+
+    try:
+        for _ in range(500):
+            if await keyed():
+                break
+            await asyncio.sleep(0.01)
+        assert "newest" in found and "periodStartMs" in found, found
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
