@@ -78,12 +78,26 @@ class ReadModels:
         self.eventual = False
         self._request_state: dict[str, Any] | None = None  # set by `for_request`: where the lag is noted
         self._watches: dict[str, PointerWatch] = {}
+        self._arrival: asyncio.Future[tuple[float, int | None]] | None = None  # per request: see `_arrived`
 
     def for_request(self, request_state: dict[str, Any], eventual: bool) -> ReadModels:
         """The same read models (shared watches and head) for one request: `request_state` receives its lag."""
         bound = copy.copy(self)
-        bound._request_state, bound.eventual = request_state, eventual
+        bound._request_state, bound.eventual, bound._arrival = request_state, eventual, None
         return bound
+
+    async def _arrived(self) -> tuple[float, int | None]:
+        """When the request arrived and the store head known then (None: not waited for), taken at its first read
+        model: a request reading two waits for both to reach the same head, not for a later one the second time."""
+        if self._request_state is None:  # not bound to a request (`for_request`): nothing to share
+            return await self._arrival_now()
+        if self._arrival is None:  # the first read model of this request: every later one shares this reading
+            self._arrival = asyncio.ensure_future(self._arrival_now())
+        return await asyncio.shield(self._arrival)
+
+    async def _arrival_now(self) -> tuple[float, int | None]:
+        arrived = time.monotonic()
+        return arrived, None if self.eventual or self.consistency_wait <= 0 else await self.head.known()
 
     def _watch(self, projection: str) -> PointerWatch:
         if projection not in self._watches:
@@ -93,8 +107,8 @@ class ReadModels:
     async def collection(self, projection: str, min_position: int | None = None) -> AsyncCollection[dict[str, Any]]:
         """The live collection of `projection`, once it has folded `min_position` (else 503 after the wait) and,
         unless eventual, the head known on arrival (else the answer notes its `Ledger-Lag`)."""
-        watch, arrived = self._watch(projection), time.monotonic()
-        head = None if self.eventual or self.consistency_wait <= 0 else await self.head.known()
+        watch = self._watch(projection)
+        arrived, head = await self._arrived()
         ptr = await watch.read(POINTER_TTL_SECONDS)
         if min_position is not None:
             ptr = await watch.reach(min_position, arrived + self.wait_seconds)

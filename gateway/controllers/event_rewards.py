@@ -3,6 +3,7 @@ terms, detach."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Final
 
 from litestar import Request, Response, delete, get, patch, post
@@ -44,8 +45,8 @@ class PromotionRewardController(ListingController):
     async def list_rewards(self, event_id: EventId, read_models: NamedDependency[ReadModels],
                            min_position: NamedDependency[int | None],
                            paging: NamedDependency[Paging]) -> EventRewardPage:
-        await find_event(read_models, event_id, min_position)
-        coll = await read_models.collection("event_rewards", min_position)
+        _, coll = await asyncio.gather(find_event(read_models, event_id, min_position),
+                                       read_models.collection("event_rewards", min_position))
         return EventRewardPage.model_validate(await event_rewards.find_page(coll, event_id, paging))
 
     @patch("/{rewardId:str}", guards=[requires_operator], operation_id="update_event_reward",
