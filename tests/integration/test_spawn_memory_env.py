@@ -7,7 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from ops.servers import spawn_logged
+
+pytestmark = pytest.mark.integration
 
 SHOW = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('MALLOC_MMAP_THRESHOLD_', 'GOMEMLIMIT')}))"
 
