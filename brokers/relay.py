@@ -9,10 +9,12 @@ in the batch is refused too (wrong last message id); the checkpoint moves to the
 next attempt publishes again from there (JetStream checks duplicates before the expectation, so the ones already
 stored are acknowledged as duplicates).
 
-Store work per cycle is one read: the checkpoint document is written at most every CHECKPOINT_SECONDS (and at once
-when the relay stops or resumes), since publishing again after a crash is harmless (JetStream drops the duplicates)
-and the write was half the relay's store traffic. Like the projection runners, a cycle starts at most every
-MIN_CYCLE_SECONDS after a nudge, so batches grow under load instead of cycles multiplying.
+In the projectors' process (`run`'s default) the relay publishes what the projection runners read (`offer`), so
+each page is read once for all of them; its own reads then only catch up when it is behind, polling every
+IDLE_POLL_SECONDS. Alone, it reads at most once per cycle, and a cycle starts at most every MIN_CYCLE_SECONDS after a
+nudge, so batches grow under load instead of cycles multiplying. Either way the checkpoint document is written at
+most every CHECKPOINT_SECONDS (and at once when the relay stops or resumes): publishing again after a crash is
+harmless (JetStream drops the duplicates), and the write was half the relay's store traffic.
 
 A stored event of a known type that does not decode (its payload breaks the schema) is published as stored, less
 its type's private fields, with header `Ledger-Undecodable: true`, and logged: the feed mirrors the store, and
@@ -69,6 +71,7 @@ class Relay:
         self._position: int | None = None
         self._saved: int | None = None  # the position the checkpoint document holds
         self._saved_at = 0.0
+        self._turn = asyncio.Lock()  # its own reads and what the runners offer take turns: one order of publishing
         self._report(None)
 
     async def checkpoint(self) -> int:
@@ -106,11 +109,33 @@ class Relay:
                                   headers=headers, stream=self.stream, timeout=5.0)
 
     async def step(self) -> int:
-        """Publish one batch; returns how many events were published (0 = caught up, or stopped)."""
-        if self.stopped:
-            return 0
-        position = await self.checkpoint()
-        events = await self.store.read_all(position + 1, BATCH)
+        """Read and publish one batch; returns how many events were published (0 = caught up, or stopped)."""
+        async with self._turn:
+            if self.stopped:
+                return 0
+            position = await self.checkpoint()
+            return await self._publish_from(await self.store.read_all(position + 1, BATCH))
+
+    async def offer(self, events: list[RecordedEvent]) -> None:
+        """Events the projection runners of this process have just read (projections/runner.py `RunnerGroup`):
+        publish those past the checkpoint, sparing the store a read of the same page, when they follow on from it.
+        A gap (the relay is behind) or a failure is left to the relay's own reads."""
+        async with self._turn:
+            if self.stopped or not events:
+                return
+            position = await self.checkpoint()
+            if events[0].position > position + 1 or events[-1].position <= position:
+                return
+            try:
+                await self._publish_from([e for e in events if e.position > position])
+            except Exception as exc:
+                NATS_ERRORS.labels("relay", type(exc).__name__).inc()
+                log.warning("relay could not publish what the runners read (%s); its own reads retry", exc)
+                self._position = None
+
+    async def _publish_from(self, events: list[RecordedEvent]) -> int:
+        """Publish `events` (the next ones after the checkpoint, in order) up to the first that cannot be; move the
+        checkpoint past those JetStream stored in order; how many that was. Raises the first publish failure."""
         unreadable = next((e for e in events if not _publishable(e)), None)
         publishable = events[:events.index(unreadable)] if unreadable else events
         outcomes = await asyncio.gather(*(self.publish(e, publishable[i - 1] if i else None)

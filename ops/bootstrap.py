@@ -106,21 +106,24 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
     runners = [ProjectionRunner(db, store, p) for p in chosen]
     if policies if policies is not None else projections is None:
         runners.append(policy_runner(db, store))
-    workers: list[Any] = [RunnerGroup(db, store, runners)] if runners else []  # one store read per batch for all
-    if relay:
+    feed = Relay(db, store, broker, nats.stream) if relay else None
+    # One store read per batch for all runners, offered to the relay too; the relay then reads only to catch up.
+    group = RunnerGroup(db, store, runners, [feed] if feed else []) if runners else None
+    workers: list[Any] = [w for w in (group, feed) if w is not None]
+    wakes = {w: asyncio.Event() for w in workers}
+    if feed is not None:
         broker.include_router(event_feed_router())
-        workers.append(Relay(db, store, broker, nats.stream))
-    wakes = [asyncio.Event() for _ in workers]
+    nudge = [wakes[group]] if group is not None else [wakes[feed]] if feed is not None else []
 
     @broker.subscriber(APPENDED, include_in_schema=False)
     async def nudged() -> None:
-        for wake in wakes:
+        for wake in nudge:
             wake.set()
 
     await broker.start()
     if relay:
         await ensure_event_stream(broker, nats.stream)
-    tasks = [asyncio.create_task(w.run_forever(e)) for w, e in zip(workers, wakes, strict=True)]
+    tasks = [asyncio.create_task(w.run_forever(wakes[w])) for w in workers]
     try:
         yield
     finally:

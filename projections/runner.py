@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -172,14 +172,20 @@ class ProjectionRunner:
 Failure = tuple[ProjectionRunner, Exception]
 
 
+class Follower(Protocol):
+    """Something else in the process that reads the log in order (the relay): offered every page the group reads."""
+
+    async def offer(self, events: list[RecordedEvent]) -> None: ...
+
+
 class RunnerGroup:
     """The projection runners of one process, sharing the store work: per batch one `read_all` from the lowest
     pointer for all of them (each folds the events past its own pointer, concurrently) and one `bulk_write` of
     their pointer advances. A runner whose batch fails sits out RETRY_SECONDS without holding the others back."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], store: EventStore,
-                 runners: Sequence[ProjectionRunner]) -> None:
-        self.db, self.store, self.runners = db, store, list(runners)
+                 runners: Sequence[ProjectionRunner], followers: Sequence[Follower] = ()) -> None:
+        self.db, self.store, self.runners, self.followers = db, store, list(runners), list(followers)
         self._retry_at: dict[str, float] = {}
         self._lag_observed = 0.0
 
@@ -221,7 +227,8 @@ class RunnerGroup:
         work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]
         work = [(r, mine) for r, mine in work if mine]  # a runner ahead of this batch waits for the others
         outcomes = await asyncio.gather(*(r._fold(pointers[r.name], mine) for r, mine in work),
-                                        return_exceptions=True)
+                                        *(f.offer(events) for f in self.followers), return_exceptions=True)
+        outcomes = outcomes[:len(work)]  # a follower deals with its own failures
         failures: list[Failure] = []
         moves: list[tuple[ProjectionRunner, Advance]] = []
         for (runner, _), outcome in zip(work, outcomes, strict=True):

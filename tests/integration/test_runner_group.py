@@ -222,3 +222,34 @@ async def test_a_group_prepares_each_live_collection_before_any_event_arrives(mo
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_the_relay_publishes_the_page_the_runners_read_and_leaves_a_gap_to_its_own_reads(
+        listened, test_stream) -> None:
+    """In the projectors' process the relay follows the group: one read of the log serves the runners and the relay.
+    A page that does not follow on from the relay's checkpoint is not published out of order: the relay's own reads
+    catch up first."""
+    from brokers.relay import Relay
+
+    db, commands = listened
+    broker, js, stream = test_stream
+    store = MongoEventStore(db)
+    await store.ensure_indexes()
+    relay = Relay(db, store, broker, stream)
+    group = RunnerGroup(db, store, [ProjectionRunner(db, store, logins("test_logins_relayed"))], [relay])
+    await log_in(store, "User-x", "a", "b")
+    await log_in(store, "User-y", "c")
+    commands.sent.clear()
+    assert await group.catch_up() == []
+    assert len(commands.event_reads()) == 1
+    assert await relay.checkpoint() == await store.head() == 3
+
+    await log_in(store, "User-y", "d")
+    await log_in(store, "User-y", "e")
+    later = await store.read_all(5)
+    assert [e.position for e in later] == [5]
+    await relay.offer(later)  # position 4 was not offered: a gap
+    assert await relay.checkpoint() == 3
+    assert await relay.step() == 2
+    sub = await js.pull_subscribe("rewards.evt.>", stream=stream)
+    assert [int(m.headers["Ledger-Position"]) for m in await sub.fetch(5, timeout=5)] == [1, 2, 3, 4, 5]
