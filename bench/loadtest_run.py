@@ -165,7 +165,7 @@ def table(rows: list[Row]) -> str:
 def verdict(rows: list[Row], scale: float, duration: float) -> str:
     """One line: HOLDS when every row passed, else FAILS with each failing row's reasons."""
     errors = sum(sum(r.errors.values()) for r in rows)
-    head = f"loadtest {scale:.1f}x for {duration:g} s:"
+    head = f"loadtest {scale:g}x for {duration:g} s:"
     if all(r.passed for r in rows):
         return f"{head} HOLDS (all {len(rows)} rows under their bound, {errors} errors)"
     reasons = []
