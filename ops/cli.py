@@ -113,6 +113,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_platform()
     if args.command in ("replay", "admin", "seed-demo"):
         return asyncio.run(_in_process(args))
+    # nats-py imports aiohttp, for a WebSocket transport the parts do not use, whenever it is installed (the load
+    # test's client, in the dev extra): ~10 MB in every part. Marked absent here, nats-py goes without it.
+    sys.modules.setdefault("aiohttp", None)  # type: ignore[arg-type]
     from ops import parts
 
     match args.command:
