@@ -1,11 +1,24 @@
-"""Rebuild a projection from the store without taking the API down: fold from 0 into a new collection, catch up
-with the live pointer, switch the pointer to it, then drop the old collection. An event the projection cannot
-fold aborts the replay (PoisonEvent) before the switch: the live model is left as it was and the aside one dropped."""
+"""Rebuild projections from the store without taking the API down: fold from 0 into new collections, catch up with
+the live pointers, switch each pointer to its new collection, then drop the old ones.
+
+Several projections are rebuilt in ONE pass of the log (`rebuild`): each page is read once and folded into every
+collection being built, so `replay --all` costs one read of the store, not one per read model. A projection is
+switched as soon as its collection has caught up with its live pointer (the switch is a compare-and-set on the
+pointer: if the live runner moved past meanwhile, the pass goes on and it is tried again), so a read is answered by
+either the old collection or the new one, each complete up to its pointer's position, never by a half-built one.
+
+An event a projection cannot fold (PoisonEvent) ends that projection's rebuild alone: its aside collection is
+dropped and its live model left as it was; the others go on. Interrupted (Ctrl-C, an error), `rebuild` drops every
+aside collection not yet switched: the live models are untouched. A rebuild killed outright leaves its aside
+collections behind; the next one drops them first (`drop_leftovers`), so a re-run starts clean. One rebuild at a
+time: a second one running concurrently would drop the first's aside collections."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -13,53 +26,106 @@ from pymongo.asynchronous.database import AsyncDatabase
 from commands.store.base import EventStore
 from projections.base import Projection
 from projections.counts import companion
-from projections.pointers import Pointer, load_pointer, new_collection_name, switch
+from projections.pointers import POINTERS, load_pointer, new_collection_name, switch
 from projections.poison import PoisonEvent
 from projections.runner import fold_batch
 
 REPLAY_BATCH = 2000
+#: (position folded, the position to reach) after every page.
 Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Rebuilt:
+    """What a rebuild did: per projection the collection switched to and the position it was switched at, the
+    projections it could not rebuild and why, and the collections the switches replaced (to drop after a grace)."""
+
+    switched: dict[str, tuple[str, int]] = field(default_factory=dict)
+    failed: dict[str, PoisonEvent] = field(default_factory=dict)
+    replaced: list[str] = field(default_factory=list)
 
 
 async def replay(db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection,
                  progress: Progress | None = None, drop_after: float = 2.0) -> tuple[str, int]:
-    """Returns the new live collection and the position it was switched at."""
-    target_name = new_collection_name(projection.name)
-    await projection.create_indexes(db[target_name])
+    """Rebuild one projection; returns its new live collection and the position it was switched at (raises the
+    PoisonEvent it could not fold past)."""
+    done = await rebuild(db, store, [projection], progress)
+    if projection.name in done.failed:
+        raise done.failed[projection.name]
+    await drop_replaced(db, done.replaced, drop_after)
+    return done.switched[projection.name]
+
+
+async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projections: Sequence[Projection],
+                  progress: Progress | None = None) -> Rebuilt:
+    """Rebuild `projections` in one pass of the log and switch each to its new collection; the replaced
+    collections are left for `drop_replaced` (reads already routed to them finish first)."""
+    await drop_leftovers(db, [p.name for p in projections])
+    targets = {p.name: new_collection_name(p.name) for p in projections}
+    for p in projections:
+        await p.create_indexes(db[targets[p.name]])
+    pending, done, position = {p.name: p for p in projections}, Rebuilt(), 0
     try:
-        live, position = await _fold_and_switch(db, store, projection, target_name, progress)
-    except PoisonEvent:
-        await _drop(db, target_name)
-        raise
-    if progress:
-        progress(position, position)
-    if live.collection != target_name:
-        await asyncio.sleep(drop_after)  # let reads already routed to the old collection finish
-        await _drop(db, live.collection)
-    return target_name, position
+        while pending:
+            lives = {name: await load_pointer(db, name) for name in pending}
+            goal = max(await store.head(), *(live.position for live in lives.values()))
+            while position < goal:
+                events = await store.read_all(position + 1, REPLAY_BATCH)
+                if not events:
+                    break
+                await _fold_page(db, pending, targets, events, done)
+                position = events[-1].position
+                if progress:
+                    progress(position, max(goal, position))
+            for name, live in lives.items():
+                if name in pending and position >= live.position and await switch(db, live, targets[name], position):
+                    del pending[name]  # else the live runner moved past: caught up again on the next round
+                    done.switched[name] = (targets[name], position)
+                    if live.collection != targets[name]:
+                        done.replaced.append(live.collection)
+    finally:
+        for name in pending:  # not switched: interrupted, or failed
+            await _drop(db, targets[name])
+    return done
+
+
+async def _fold_page(db: AsyncDatabase[dict[str, Any]], pending: dict[str, Projection], targets: dict[str, str],
+                     events: list[Any], done: Rebuilt) -> None:
+    """Fold one page into every collection being built, at once; a projection that cannot fold one of its events
+    leaves the rebuild (noted in `done.failed`)."""
+    names = list(pending)
+    outcomes = await asyncio.gather(*(fold_batch(pending[n], db[targets[n]], events) for n in names),
+                                    return_exceptions=True)
+    for name, outcome in zip(names, outcomes, strict=True):
+        if isinstance(outcome, PoisonEvent):
+            done.failed[name] = outcome
+            del pending[name]
+            await _drop(db, targets[name])
+        elif isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def drop_replaced(db: AsyncDatabase[dict[str, Any]], collections: list[str], grace: float) -> None:
+    """Drop the collections a rebuild replaced, after `grace` seconds: gateways re-read a pointer at most every
+    0.5 s, so a read routed to the old collection just before the switch still finds it."""
+    if collections:
+        await asyncio.sleep(grace)
+    for collection in collections:
+        await _drop(db, collection)
+
+
+async def drop_leftovers(db: AsyncDatabase[dict[str, Any]], names: list[str]) -> list[str]:
+    """Drop collections an earlier rebuild of `names` left behind (killed before it could drop them): collections
+    named as `new_collection_name` makes them that no pointer names. Returns what was dropped."""
+    live = {doc["collection"] async for doc in db[POINTERS].find({"_id": {"$in": names}}, {"collection": 1})}
+    aside = re.compile(rf"^rm_({'|'.join(map(re.escape, names))})_\d{{20}}$")
+    leftovers = [c for c in await db.list_collection_names() if aside.match(c) and c not in live]
+    for collection in leftovers:
+        await _drop(db, collection)
+    return leftovers
 
 
 async def _drop(db: AsyncDatabase[dict[str, Any]], collection: str) -> None:
     """A read model's collection and the counters folded beside it (projections/counts.py)."""
     await db.drop_collection(collection)
     await db.drop_collection(companion(collection))
-
-
-async def _fold_and_switch(db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection,
-                           target_name: str, progress: Progress | None) -> tuple[Pointer, int]:
-    """Fold into `target_name` until it has caught up with the live pointer, then switch; the pointer replaced."""
-    target, position = db[target_name], 0
-    while True:
-        head = await store.head()
-        live = await load_pointer(db, projection.name)
-        goal = max(head, live.position)
-        while position < goal:
-            events = await store.read_all(position + 1, REPLAY_BATCH)
-            if not events:
-                break
-            await fold_batch(projection, target, events)
-            position = events[-1].position
-            if progress:
-                progress(position, max(goal, position))
-        if position >= live.position and await switch(db, live, target_name, position):
-            return live, position  # otherwise the live runner moved past us meanwhile: catch up again

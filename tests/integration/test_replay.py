@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener
 
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
@@ -109,3 +111,85 @@ async def test_replay_cli_rebuilds_and_reports(server_env, mongo_db):
     assert unknown.returncode == 2 and "unknown projection" in unknown.stderr
     everything = await asyncio.to_thread(replay_cli, env, "--all")
     assert everything.returncode == 0, everything.stderr
+    assert f"replayed 5 events into {len(all_projections())} read model(s) in one pass" in everything.stdout
+
+
+class Reads(CommandListener):
+    """Counts the event-log pages a client reads (finds on the commits by position)."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+
+    def started(self, event: Any) -> None:
+        if event.command_name == "find" and event.command.get("find") == "commits" and event.command.get("filter"):
+            self.pages += 1
+
+    def succeeded(self, event: Any) -> None:
+        pass
+
+    def failed(self, event: Any) -> None:
+        pass
+
+
+async def test_replay_all_reads_the_log_once_for_every_read_model_and_each_equals_its_live_one(
+        server_env, monkeypatch) -> None:
+    from projections import replay as replay_module
+    from projections.replay import rebuild
+
+    reads = Reads()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_env["MONGO_URL"], tz_aware=True,
+                                                                event_listeners=[reads])
+    db = client[f"r{uuid.uuid4().hex[:12]}"]
+    try:
+        store = MongoEventStore(db)
+        await store.ensure_indexes()
+        await append_all(store, [[1, [Role.ADMIN], 2], [3], [[Role.AUDITOR], 4, 5]], chunk=2)
+        chosen = [p for name, p in all_projections().items() if name in {"users", "events", "reward_requests"}]
+        for projection in chosen:
+            await ProjectionRunner(db, store, projection).catch_up()
+        before = {p.name: await snapshot(db, p.name) for p in chosen}
+        monkeypatch.setattr(replay_module, "REPLAY_BATCH", 2)  # commits a page: several pages
+        reads.pages = 0
+        await rebuild(db, store, chosen[:1])
+        one, reads.pages = reads.pages, 0
+        done = await rebuild(db, store, chosen)
+        assert one > 2 and reads.pages == one, "one pass of the log for all three read models"
+        assert sorted(done.switched) == sorted(before) and not done.failed
+        head = await store.head()
+        assert {name: position for name, (_, position) in done.switched.items()} == dict.fromkeys(before, head)
+        for name, docs in before.items():
+            assert await snapshot(db, name) == docs
+    finally:
+        await store.close()
+        await client.drop_database(db.name)
+        await client.close()
+
+
+async def test_an_interrupted_replay_leaves_the_live_models_and_a_rerun_starts_clean(mongo_db) -> None:
+    """A fold that fails (the store away, Ctrl-C) ends the rebuild: its aside collections are dropped and the live
+    pointers are as they were. Aside collections a killed rebuild left behind are dropped by the next one."""
+    from projections.replay import drop_leftovers, rebuild
+
+    store = MongoEventStore(mongo_db)
+    await store.ensure_indexes()
+    await append_all(store, [[1, 2], [3]], chunk=1)
+    users = all_projections()["users"]
+    await ProjectionRunner(mongo_db, store, users).catch_up()
+    live = await load_pointer(mongo_db, "users")
+
+    class Failing(type(users)):  # type: ignore[misc]
+        async def apply_batch(self, coll: Any, events: list[Any]) -> None:
+            raise ConnectionError("the store went away")
+
+    with pytest.raises(ConnectionError):
+        await rebuild(mongo_db, store, [Failing()])
+    assert await load_pointer(mongo_db, "users") == live
+    assert [c for c in await mongo_db.list_collection_names() if c.startswith("rm_users_")] == [live.collection]
+
+    orphan = "rm_users_20260101000000000000"  # as a rebuild killed with -9 would leave it
+    await mongo_db[orphan].insert_one({"_id": "x"})
+    assert await drop_leftovers(mongo_db, ["users"]) == [orphan]
+    done = await rebuild(mongo_db, store, [users])
+    assert done.switched["users"][1] == await store.head()
+    assert live.collection in done.replaced
+    await store.close()
