@@ -47,11 +47,11 @@ from domain.reward_request import (
     condition_reason,
 )
 from domain.stored_condition import load_condition, store_condition
-from domain.types import MultiLine, SingleLine, StrictInt
+from domain.types import MultiLine, Name, StrictInt
 
 MAX_STOCK: Final = 10**9
 MAX_PER_USER: Final = 1000
-PromotionName = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PromotionName = Name
 Description = Annotated[MultiLine, StringConstraints(max_length=2000)]
 Stock = Annotated[StrictInt, Field(ge=0, le=MAX_STOCK)]
 PerUserLimit = Annotated[StrictInt, Field(ge=1, le=MAX_PER_USER)]

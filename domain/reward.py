@@ -26,12 +26,11 @@ from domain.aggregate import Aggregate
 from domain.clock import iso, to_ms
 from domain.errors import Conflict, FieldError, InvalidInput, NotFound, field_errors
 from domain.events import DomainEvent
-from domain.types import IsoTime, SingleLine, StrictInt
+from domain.types import ExternalId, IsoTime, Name, StrictInt
 
 MAX_POINTS: Final = 10**12
 MAX_QUANTITY: Final = 10**6
-RewardName = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ExternalId = Annotated[SingleLine, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+RewardName = Name
 CouponCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Points = Annotated[StrictInt, Field(ge=1, le=MAX_POINTS)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY)]

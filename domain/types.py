@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -67,7 +67,14 @@ def _refusing(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
 
 
 #: One line of text (names, ids, codes): no control or bidi formatting characters.
-SingleLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_A_LINE, "a single-line text"))]
+ONE_LINE: Final = AfterValidator(_refusing(_NOT_IN_A_LINE, "a single-line text"))
+SingleLine = Annotated[str, ONE_LINE]
+#: A name: one line, surrounding whitespace removed, 1-200 characters counted after the trim. Constrained on `str`
+#: itself: constraints on `SingleLine` checked the length before the trim, so "  " passed as an empty name (and a
+#: stored one failed to read back).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), ONE_LINE]
+#: An id from outside (an item or badge id): as `Name`, at most 128 characters.
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), ONE_LINE]
 #: Free text that may span lines (descriptions): like `SingleLine`, but `\n` is allowed.
 MultiLine = Annotated[str, AfterValidator(_refusing(_NOT_IN_TEXT, "a text"))]
 

@@ -82,6 +82,7 @@ async def test_a_create_retried_on_another_replica_stores_once_and_answers_the_f
 
 @pytest.mark.parametrize(("body", "path"), [
     ({"name": "", "periodStart": START}, "/name"),
+    ({"name": "   ", "periodStart": START}, "/name"),  # empty once trimmed
     ({"name": "x" * 201, "periodStart": START}, "/name"),
     ({"name": 5, "periodStart": START}, "/name"),
     ({"name": "n"}, "/periodStart"),
@@ -164,6 +165,8 @@ async def test_terms_change_and_detach() -> None:
     ("coupon", {"name": "c", "couponCode": "has space", "expiry": "2030-01-01T00:00:00Z"}, 422, "/couponCode"),
     ("coupon", {"name": "c", "couponCode": "C1", "expiry": "2001-01-01T00:00:00Z"}, 422, "/expiry"),
     ("badge", {"name": "b", "badgeId": "gold", "points": 5}, 422, "/points"),
+    ("point", {"name": "  ", "points": 5}, 422, "/name"),  # empty once trimmed
+    ("item", {"name": "i", "itemId": " ", "quantity": 1}, 422, "/itemId"),
     ("gem", {"name": "g"}, 404, None),
 ])
 async def test_bad_rewards_are_refused(reward_type: str, fields: dict[str, Any], status: int,
