@@ -269,6 +269,22 @@ async def fold_after_crash(db: Any, store: MongoEventStore, name: str, batch: in
     return projection, coll, recorded
 
 
+async def folds_and_replays_as_rendered(db: Any, store: Any, batch: int, crash_after: int) -> list[dict[str, Any]]:
+    """Fold the reward_requests read model in `batch`es after a crash that folded `crash_after` events, check it
+    holds exactly the domain's rendering of each request and that a replay builds the same; the live documents."""
+    projection, coll, recorded = await fold_after_crash(db, store, "reward_requests", batch, crash_after)
+    by_request: dict[str, list[DomainEvent]] = defaultdict(list)
+    for e in recorded:
+        by_request[e.event.request_id].append(e.event)  # type: ignore[attr-defined]
+    live = [doc async for doc in coll.find().sort("_id", 1)]
+    assert [{k: v for k, v in doc.items() if k != "_pos"} for doc in live] == [
+        request_document_of(events) for _, events in sorted(by_request.items())]
+    await replay(db, store, projection, drop_after=0)
+    ptr = await load_pointer(db, projection.name)
+    assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
+    return live
+
+
 @pytest.mark.parametrize(("batch", "crash_after"), [(1, 0), (2, 3), (3, 7), (1000, 5)])
 async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_the_domain_renders(
         mongo_db, batch, crash_after) -> None:
@@ -277,20 +293,10 @@ async def test_the_read_model_folds_any_batching_after_a_crash_and_replays_as_th
     for request, status in zip(made, ["APPROVED", "REJECTED", "APPROVED", "APPROVED"], strict=False):
         await send(store, "DecideRewardRequest", {"requestId": request["id"], "status": status})
 
-    projection, coll, recorded = await fold_after_crash(db, store, "reward_requests", batch, crash_after)
-
-    by_request: dict[str, list[DomainEvent]] = defaultdict(list)
-    for e in recorded:
-        by_request[e.event.request_id].append(e.event)  # type: ignore[attr-defined]
-    live = [doc async for doc in coll.find().sort("_id", 1)]
-    assert [{k: v for k, v in doc.items() if k != "_pos"} for doc in live] == [
-        request_document_of(events) for _, events in sorted(by_request.items())]
+    live = await folds_and_replays_as_rendered(db, store, batch, crash_after)
     status = {doc["_id"]: doc["status"] for doc in live}
     assert [status[r["id"]] for r in made] == [
         "APPROVED", "REJECTED", "APPROVED", "REJECTED", "PENDING"]  # the fourth approval found no stock
-    await replay(db, store, projection, drop_after=0)
-    ptr = await load_pointer(db, projection.name)
-    assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
     await store.close()
     await mongo_db.client.drop_database(db.name)
 
@@ -326,15 +332,6 @@ async def test_any_requests_and_decisions_fold_and_replay_as_the_domain_renders(
                                store)
         if reply.ok and reply.result and decision and reply.result["status"] == "PENDING":
             await send(store, "DecideRewardRequest", {"requestId": reply.result["id"], "status": decision})
-    projection, coll, recorded = await fold_after_crash(db, store, "reward_requests", batch, crash_after)
-    by_request: dict[str, list[DomainEvent]] = defaultdict(list)
-    for e in recorded:
-        by_request[e.event.request_id].append(e.event)  # type: ignore[attr-defined]
-    live = [doc async for doc in coll.find().sort("_id", 1)]
-    assert [{k: v for k, v in doc.items() if k != "_pos"} for doc in live] == [
-        request_document_of(events) for _, events in sorted(by_request.items())]
-    await replay(db, store, projection, drop_after=0)
-    ptr = await load_pointer(db, projection.name)
-    assert [doc async for doc in db[ptr.collection].find().sort("_id", 1)] == live
+    await folds_and_replays_as_rendered(db, store, batch, crash_after)
     await store.close()
     await mongo_db.client.drop_database(db.name)
