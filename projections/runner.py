@@ -100,10 +100,13 @@ class ProjectionRunner:
         """The live collection's indexes and the projection's upkeep of older documents (projections/events.py
         backfills its keys), before serving: a read model folded by an older version may go long without a new
         event, and its listings read what the upkeep adds. Folding does the same for a collection it meets first."""
-        ptr = await load_pointer(self.db, self.name)
-        if ptr.collection not in self._indexed:
-            await self.projection.create_indexes(self.db[ptr.collection])
-            self._indexed.add(ptr.collection)
+        await self._ensure_prepared((await load_pointer(self.db, self.name)).collection)
+
+    async def _ensure_prepared(self, collection: str) -> None:
+        """The projection's indexes and upkeep on `collection`, once per collection and process."""
+        if collection not in self._indexed:
+            await self.projection.create_indexes(self.db[collection])
+            self._indexed.add(collection)
 
     def _cached(self, now: float) -> Pointer | None:
         if self._pointer is not None and now - self._pointer[0] < POINTER_TTL_SECONDS:
@@ -114,11 +117,8 @@ class ProjectionRunner:
         """Fold `events` (those past `ptr`) into the pointer's collection; the advance to record, or None when the
         runner stopped at a poison event. Anything else raised leaves the pointer where it was: retried."""
         try:
-            coll = self.db[ptr.collection]
-            if ptr.collection not in self._indexed:
-                await self.projection.create_indexes(coll)
-                self._indexed.add(ptr.collection)
-            await fold_batch(self.projection, coll, events)
+            await self._ensure_prepared(ptr.collection)
+            await fold_batch(self.projection, self.db[ptr.collection], events)
         except PoisonEvent as poison:
             await self._stop(ptr, events, poison)
             return None
