@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final
@@ -175,9 +176,11 @@ async def find_page(coll: Collection, filters: EventFilters, paging: Paging) -> 
     at = now_ms()
     queries = filters.queries(at)
     folded = counts.key_of(queries[0]) if len(queries) == 1 else None
-    total = None if folded is None else counts.counted(coll, folded)
+    total: Awaitable[int | None] | None = None
     if filters.in_period is True:
         total = in_period_total(coll, filters, at)
+    elif folded is not None:
+        total = counts.counted(coll, folded)
     return await page_of_union(coll, queries, NEWEST_FIRST, paging, to_json, total)
 
 
