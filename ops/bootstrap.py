@@ -113,12 +113,12 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
     wakes = {w: asyncio.Event() for w in workers}
     if feed is not None:
         broker.include_router(event_feed_router())
-    nudge = [wakes[group]] if group is not None else [wakes[feed]] if feed is not None else []
+    nudged_worker = group if group is not None else feed  # a relay in a group is fed by its reads, not woken
 
     @broker.subscriber(APPENDED, include_in_schema=False)
     async def nudged() -> None:
-        for wake in nudge:
-            wake.set()
+        if nudged_worker is not None:
+            wakes[nudged_worker].set()
 
     await broker.start()
     if relay:
