@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pymongo import AsyncMongoClient
-from pymongo.monitoring import CommandListener
 
 from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
@@ -24,6 +23,7 @@ from projections.pointers import load_pointer
 from projections.registry import all_projections
 from projections.replay import replay
 from projections.runner import ProjectionRunner
+from tests.listening import Commands
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -114,29 +114,12 @@ async def test_replay_cli_rebuilds_and_reports(server_env, mongo_db):
     assert f"replayed 5 events into {len(all_projections())} read model(s) in one pass" in everything.stdout
 
 
-class Reads(CommandListener):
-    """Counts the event-log pages a client reads (finds on the commits by position)."""
-
-    def __init__(self) -> None:
-        self.pages = 0
-
-    def started(self, event: Any) -> None:
-        if event.command_name == "find" and event.command.get("find") == "commits" and event.command.get("filter"):
-            self.pages += 1
-
-    def succeeded(self, event: Any) -> None:
-        pass
-
-    def failed(self, event: Any) -> None:
-        pass
-
-
 async def test_replay_all_reads_the_log_once_for_every_read_model_and_each_equals_its_live_one(
         server_env, monkeypatch) -> None:
     from projections import replay as replay_module
     from projections.replay import rebuild
 
-    reads = Reads()
+    reads = Commands()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(server_env["MONGO_URL"], tz_aware=True,
                                                                 event_listeners=[reads])
     db = client[f"r{uuid.uuid4().hex[:12]}"]
@@ -149,11 +132,12 @@ async def test_replay_all_reads_the_log_once_for_every_read_model_and_each_equal
             await ProjectionRunner(db, store, projection).catch_up()
         before = {p.name: await snapshot(db, p.name) for p in chosen}
         monkeypatch.setattr(replay_module, "REPLAY_BATCH", 2)  # commits a page: several pages
-        reads.pages = 0
+        reads.sent.clear()
         await rebuild(db, store, chosen[:1])
-        one, reads.pages = reads.pages, 0
+        one = len(reads.event_reads())
+        reads.sent.clear()
         done = await rebuild(db, store, chosen)
-        assert one > 2 and reads.pages == one, "one pass of the log for all three read models"
+        assert one > 2 and len(reads.event_reads()) == one, "one pass of the log for all three read models"
         assert sorted(done.switched) == sorted(before) and not done.failed
         head = await store.head()
         assert {name: position for name, (_, position) in done.switched.items()} == dict.fromkeys(before, head)

@@ -11,10 +11,9 @@ from typing import Any, ClassVar
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.errors import AutoReconnect
-from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
 from commands.store.base import NewCommit
-from commands.store.mongo import COMMITS, MongoEventStore
+from commands.store.mongo import MongoEventStore
 from domain.events import RecordedEvent
 from domain.user import UserLoggedIn
 from projections import runner as runner_module
@@ -22,32 +21,9 @@ from projections.base import Collection, Projection, fold
 from projections.pointers import POINTERS, load_pointer
 from projections.replay import replay
 from projections.runner import ProjectionRunner, RunnerGroup
+from tests.listening import Commands
 
 pytestmark = pytest.mark.integration
-
-
-class Commands(CommandListener):
-    """Every command the client sends, as (name, collection, command document)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, dict[str, Any]]] = []
-
-    def started(self, event: CommandStartedEvent) -> None:
-        collection = event.command.get(event.command_name)
-        self.sent.append((event.command_name, collection if isinstance(collection, str) else "", event.command))
-
-    def succeeded(self, event: CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: CommandFailedEvent) -> None:
-        pass
-
-    def event_reads(self) -> list[dict[str, Any]]:
-        """`read_all`s: finds on the commits by position (`head` finds the last one without a filter)."""
-        return [c for name, coll, c in self.sent if name == "find" and coll == COMMITS and c.get("filter")]
-
-    def pointer_writes(self) -> list[dict[str, Any]]:
-        return [c for name, coll, c in self.sent if coll == POINTERS and name in {"update", "insert", "delete"}]
 
 
 class Logins(Projection):
