@@ -59,17 +59,26 @@ def status_changed(position: int, before: str, after: str) -> list[Move]:
     return [(status_key(before), position, -1), (status_key(after), position, 1)]
 
 
+def _doc_and_field(key: str) -> tuple[str, str]:
+    """A counter `doc#field` is one field of a document holding several (a dashboard bucket); a plain key is the
+    document's `n`."""
+    doc, _, field = key.partition("#")
+    return doc, field or "n"
+
+
 async def apply_moves(coll: Collection, moves: Iterable[Move]) -> None:
-    """Fold `moves` (in position order) into the counters of read model `coll`, each counted once."""
-    runs: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    """Fold `moves` (in position order) into the counters of read model `coll`, each counted once. The guard is
+    per document: the moves of one document's fields are one run."""
+    runs: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
     for key, position, delta in moves:
-        runs[key].append((position, delta))
+        doc, field = _doc_and_field(key)
+        runs[doc].append((position, field, delta))
     if not runs:
         return
-    keys = list(runs)
-    writes = [UpdateOne({"_id": key, "_pos": {"$lt": runs[key][0][0]}},
-                        {"$inc": {"n": sum(delta for _, delta in runs[key])}, "$set": {"_pos": runs[key][-1][0]}},
-                        upsert=True) for key in keys]
+    docs = list(runs)
+    writes = [UpdateOne({"_id": doc, "_pos": {"$lt": runs[doc][0][0]}},
+                        {"$inc": _summed(runs[doc]), "$set": {"_pos": runs[doc][-1][0]}}, upsert=True)
+              for doc in docs]
     target = counters(coll)
     try:
         await target.bulk_write(writes, ordered=False)
@@ -78,10 +87,20 @@ async def apply_moves(coll: Collection, moves: Iterable[Move]) -> None:
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != DUPLICATE_KEY for error in errors):
             raise
-        missed = [keys[error["index"]] for error in errors]
-    for key in missed:  # the counter has counted part of this run (or all of it): one delta at a time
-        for position, delta in runs[key]:
-            await fold(target, key, position, {"$inc": {"n": delta}})
+        missed = [docs[error["index"]] for error in errors]
+    for doc in missed:  # the counter has counted part of this run (or all of it): one position at a time
+        by_position: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+        for move in runs[doc]:
+            by_position[move[0]].append(move)
+        for position, at_position in by_position.items():
+            await fold(target, doc, position, {"$inc": _summed(at_position)})
+
+
+def _summed(run: list[tuple[int, str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for _, field, delta in run:
+        total[field] += delta
+    return dict(total)
 
 
 async def start(coll: Collection) -> None:
