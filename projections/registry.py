@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.base import Projection
+from projections.dashboard import DashboardProjection
 from projections.event_rewards import EventRewardsProjection
 from projections.events import EventsProjection
 from projections.reward_requests import RewardRequestsProjection
@@ -13,5 +14,6 @@ from projections.users import UsersProjection
 
 def all_projections() -> dict[str, Projection]:
     projections: list[Projection] = [UsersProjection(), EventsProjection(), RewardsProjection(),
-                                     EventRewardsProjection(), UserFactsProjection(), RewardRequestsProjection()]
+                                     EventRewardsProjection(), UserFactsProjection(), RewardRequestsProjection(),
+                                     DashboardProjection()]
     return {p.name: p for p in projections}

@@ -1,0 +1,234 @@
+"""Dashboards read model: folded totals and time buckets, so every dashboard is a few reads by `_id`
+(definitions of every figure: docs/dashboards.md).
+
+Counters (the companion collection, projections/counts.py) are moved by `counts.apply_moves`, each once:
+- `totals`: fields `events:<status>`, `rewards:<type>`, `requests:<status>`, `users`, `participants`, `attached`.
+- a bucket document per hour, day and ISO week (projections/dashboard_buckets.py keys) with the fields of
+  `BUCKET_FIELDS` that something moved, plus, on day documents only, `lastActive`: how many users' latest activity
+  falls on that day (so the headline active users of a window of days is one sum, exact, without a scan).
+
+State the counters are derived from lives in the read model's own collection, one document each:
+- `a:<bucket key>:<user>` marks that the user is counted active in that bucket (created by the first event seen);
+- `p:<user>` marks a participant (a user with a reward request);
+- `u:<user>` the user's latest activity day (`day`) and the position that set it (`_pos`);
+- `r:<request>` the request's `requestedAt` (milliseconds), read when it is decided.
+
+Crash safety without transactions: a batch reads the state documents it touches (one `find`), derives every move
+from them, writes the counters FIRST (guarded by their `_pos`), then the state. A crash between the two leaves the
+state as it was, so the refold derives the same moves at the same positions, which the counters' guards skip. State
+written means its moves were counted: a marker present counts nothing again; a `u:` document moved past an event's
+position has folded it. So a batch costs three round trips (read state, write counters, write state) whatever
+its size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Final
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from domain.activity_record import UserActivityRecorded
+from domain.events import RecordedEvent
+from domain.promotion_events import (
+    EventActivated,
+    EventCreated,
+    EventDeactivated,
+    RewardAttachedToEvent,
+    RewardDetachedFromEvent,
+)
+from domain.reward import RewardCreated
+from domain.reward_request import RewardRequestApproved, RewardRequested, RewardRequestRejected
+from domain.user import UserLoggedIn, UserRegistered
+from projections import counts
+from projections.base import Collection, Projection
+from projections.dashboard_buckets import GRANULARITIES, Bucket, decision_bin, key
+from projections.events import epoch_ms
+
+TOTALS: Final = "totals"
+#: The per-bucket counts every granularity keeps (docs/dashboards.md says what each counts and by which time).
+BUCKET_FIELDS: Final = ("eventsCreated", "requested", "approved", "rejected", "decisionMs", "newUsers",
+                        "activities", "activeUsers")
+
+
+def ttd_field(index: int) -> str:
+    return f"ttd{index}"
+
+
+@dataclass
+class _Batch:
+    """One batch's state documents (as read, then as changed) and the counter moves derived so far."""
+
+    state: dict[str, dict[str, Any] | None]
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    moves: list[counts.Move] = field(default_factory=list)
+
+    def move(self, counter: str, position: int, delta: int = 1) -> None:
+        self.moves.append((counter, position, delta))
+
+    def in_buckets(self, at: datetime, name: str, position: int, delta: int = 1) -> None:
+        for bucket in GRANULARITIES:
+            self.move(f"{key(at, bucket)}#{name}", position, delta)
+
+    def put(self, doc_id: str, doc: dict[str, Any]) -> None:
+        self.state[doc_id] = self.changed[doc_id] = doc
+
+    def mark(self, doc_id: str, position: int) -> bool:
+        """Create marker `doc_id` unless it exists; True if this event created it."""
+        if self.state.get(doc_id) is not None:
+            return False
+        self.put(doc_id, {"pos": position})
+        return True
+
+
+def state_ids(event: RecordedEvent) -> list[str]:
+    """The state documents folding `event` reads."""
+    e = event.event
+    match e:
+        case UserActivityRecorded() | UserLoggedIn():
+            at = activity_time(event)
+            assert at is not None
+            return [f"a:{key(at, b)}:{e.user_id}" for b in GRANULARITIES] + [f"u:{e.user_id}"]
+        case RewardRequested():
+            return [f"p:{e.user_id}", f"r:{e.request_id}"]
+        case RewardRequestApproved() | RewardRequestRejected():
+            return [f"r:{e.request_id}"]
+    return []
+
+
+def activity_time(event: RecordedEvent) -> datetime | None:
+    """When a user was active: the activity's own time, or the login's."""
+    e = event.event
+    if isinstance(e, UserActivityRecorded):
+        return e.occurred_at
+    return e.logged_in_at if isinstance(e, UserLoggedIn) else None
+
+
+class DashboardProjection(Projection):
+    name: ClassVar[str] = "dashboard"
+    handles: ClassVar[frozenset[str]] = frozenset({
+        "UserRegistered", "UserLoggedIn", "UserActivityRecorded", "EventCreated", "EventActivated",
+        "EventDeactivated", "RewardCreated", "RewardAttachedToEvent", "RewardDetachedFromEvent", "RewardRequested",
+        "RewardRequestApproved", "RewardRequestRejected"})
+
+    async def apply(self, coll: Collection, event: RecordedEvent) -> None:
+        await self.apply_batch(coll, [event])
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        """Read the touched state, derive the moves in position order, write counters, then state (see the
+        module docstring for why that order)."""
+        batch = await derive(coll, events)
+        await counts.apply_moves(coll, batch.moves)
+        await write_state(coll, batch.changed)
+
+
+async def derive(coll: Collection, events: list[RecordedEvent]) -> _Batch:
+    """A batch's counter moves and state changes, from the state documents it touches (one `find`)."""
+    wanted = list(dict.fromkeys(doc_id for event in events for doc_id in state_ids(event)))
+    batch = _Batch(dict.fromkeys(wanted))
+    if wanted:
+        async for doc in coll.find({"_id": {"$in": wanted}}):
+            batch.state[doc["_id"]] = doc
+    for event in events:
+        fold_event(batch, event)
+    return batch
+
+
+def fold_event(batch: _Batch, event: RecordedEvent) -> None:
+    """The moves and state changes of one event."""
+    e, p = event.event, event.position
+    match e:
+        case UserRegistered():
+            batch.move(f"{TOTALS}#users", p)
+            batch.in_buckets(e.registered_at, "newUsers", p)
+        case UserActivityRecorded() | UserLoggedIn():
+            at = activity_time(event)
+            assert at is not None
+            if isinstance(e, UserActivityRecorded):
+                batch.in_buckets(at, "activities", p)
+            for bucket in GRANULARITIES:
+                if batch.mark(f"a:{key(at, bucket)}:{e.user_id}", p):
+                    batch.move(f"{key(at, bucket)}#activeUsers", p)
+            last_active(batch, e.user_id, at, p)
+        case EventCreated():
+            batch.move(f"{TOTALS}#events:{e.status}", p)
+            batch.in_buckets(e.created_at, "eventsCreated", p)
+        case EventActivated() | EventDeactivated():  # only ever from the other status (domain/promotion.py)
+            before, after = ("INACTIVE", "ACTIVE") if isinstance(e, EventActivated) else ("ACTIVE", "INACTIVE")
+            batch.move(f"{TOTALS}#events:{before}", p, -1)
+            batch.move(f"{TOTALS}#events:{after}", p)
+        case RewardCreated():
+            batch.move(f"{TOTALS}#rewards:{e.spec.type}", p)
+        case RewardAttachedToEvent():
+            batch.move(f"{TOTALS}#attached", p)
+        case RewardDetachedFromEvent():
+            batch.move(f"{TOTALS}#attached", p, -1)
+        case RewardRequested():
+            batch.move(f"{TOTALS}#requests:PENDING", p)
+            batch.in_buckets(e.requested_at, "requested", p)
+            if batch.mark(f"p:{e.user_id}", p):
+                batch.move(f"{TOTALS}#participants", p)
+            batch.put(f"r:{e.request_id}", {"requestedAtMs": epoch_ms(e.requested_at)})
+        case RewardRequestApproved() | RewardRequestRejected():
+            status = "APPROVED" if isinstance(e, RewardRequestApproved) else "REJECTED"
+            batch.move(f"{TOTALS}#requests:PENDING", p, -1)
+            batch.move(f"{TOTALS}#requests:{status}", p)
+            batch.in_buckets(e.decided_at, status.lower(), p)
+            request = batch.state.get(f"r:{e.request_id}")
+            if request is not None:  # always, but for a store whose request event could not be read
+                took = max(0, epoch_ms(e.decided_at) - int(request["requestedAtMs"]))
+                batch.in_buckets(e.decided_at, "decisionMs", p, took)
+                batch.in_buckets(e.decided_at, ttd_field(decision_bin(took / 1000)), p)
+
+
+def last_active(batch: _Batch, user_id: str, at: datetime, position: int) -> None:
+    """Move the user's latest active day to `at`'s day if it is later: one user less on the old day, one more on
+    the new. An event at or before the document's `_pos` was folded with it."""
+    doc_id, day = f"u:{user_id}", key(at, Bucket.DAY)
+    doc = batch.state.get(doc_id)
+    if doc is not None and (int(doc["_pos"]) >= position or doc["day"] >= day):
+        return
+    if doc is not None:
+        batch.move(f"{doc['day']}#lastActive", position, -1)
+    batch.move(f"{day}#lastActive", position)
+    batch.put(doc_id, {"day": day, "_pos": position})
+
+
+async def write_state(coll: Collection, changed: dict[str, dict[str, Any]]) -> None:
+    """One unordered bulk write of the state documents a batch changed (their final values)."""
+    if not changed:
+        return
+    writes = [UpdateOne({"_id": doc_id}, {"$set": {k: v for k, v in doc.items() if k != "_id"}}, upsert=True)
+              for doc_id, doc in changed.items()]
+    try:
+        await coll.bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:  # two upserts of one new _id racing: the other one wrote it
+        if any(error.get("code") != counts.DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+async def read_counters(coll: Collection, ids: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Counter documents by `_id` (one `find`); a missing one is empty."""
+    wanted = list(ids)
+    out: dict[str, dict[str, int]] = {doc_id: {} for doc_id in wanted}
+    async for doc in counts.counters(coll).find({"_id": {"$in": wanted}}):
+        out[doc["_id"]] = {k: int(v) for k, v in doc.items() if k not in ("_id", "_pos")}
+    return out
+
+
+async def read_range(coll: Collection, first: datetime, last: datetime, bucket: Bucket) -> dict[str, dict[str, int]]:
+    """The bucket documents from the one holding `first` to the one holding `last` (one `_id` range)."""
+    out: dict[str, dict[str, int]] = {}
+    query = {"_id": {"$gte": key(first, bucket), "$lte": key(last, bucket)}}
+    async for doc in counts.counters(coll).find(query):
+        out[doc["_id"]] = {k: int(v) for k, v in doc.items() if k not in ("_id", "_pos")}
+    return out
+
+
+def active_window_days(today: datetime, days: int) -> list[str]:
+    """The day keys of the `days` UTC days ending with `today`'s."""
+    return [key(today - timedelta(days=back), Bucket.DAY) for back in range(days)]

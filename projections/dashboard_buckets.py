@@ -1,0 +1,85 @@
+"""Time buckets of the dashboards (docs/dashboards.md): UTC hours, UTC days and ISO weeks (Monday 00:00 UTC).
+
+A bucket is named by a key that sorts as its start does (`h:2026-11-25T10`, `d:2026-11-25`, `w:2026-11-23`), so the
+buckets of a range are one `_id` range of the counters' collection, whatever the granularity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+#: The most buckets one timeline may ask for: a year of days, 41 days of hours, 19 years of weeks.
+MAX_BUCKETS: Final = 1000
+#: The headline "active users" window: this many UTC days ending with today (today included).
+ACTIVE_WINDOW_DAYS: Final = 30
+#: Upper edges (seconds, inclusive) of the time-to-decision bins; the last bin is open (longer than a week).
+DECISION_BINS: Final = (60, 300, 900, 3600, 14_400, 43_200, 86_400, 259_200, 604_800, None)
+
+
+class Bucket(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+GRANULARITIES: Final = tuple(Bucket)
+_STEP: Final = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}
+
+
+def utc(at: datetime) -> datetime:
+    """`at` in UTC; a naive time is taken as UTC (as the store's times are)."""
+    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def floor(at: datetime, bucket: Bucket) -> datetime:
+    """The start of the bucket holding `at`."""
+    at = utc(at)
+    if bucket is Bucket.HOUR:
+        return at.replace(minute=0, second=0, microsecond=0)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day if bucket is Bucket.DAY else day - timedelta(days=day.weekday())
+
+
+def key(at: datetime, bucket: Bucket) -> str:
+    """The key of the bucket holding `at` (see the module docstring)."""
+    start = floor(at, bucket)
+    date = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
+    return f"h:{date}T{start.hour:02d}" if bucket is Bucket.HOUR else f"{bucket.value[0]}:{date}"
+
+
+def starts(first: datetime, last: datetime, bucket: Bucket) -> list[datetime]:
+    """The starts of every bucket from the one holding `first` to the one holding `last`, both included."""
+    at, end, step = floor(first, bucket), floor(last, bucket), _STEP[bucket]
+    out: list[datetime] = []
+    while at <= end:
+        out.append(at)
+        at += step
+    return out
+
+
+def count(first: datetime, last: datetime, bucket: Bucket) -> int:
+    """How many buckets `starts` would list, without listing them (to refuse a range too long cheaply)."""
+    return (floor(last, bucket) - floor(first, bucket)) // _STEP[bucket] + 1
+
+
+def decision_bin(seconds: float) -> int:
+    """The index of the time-to-decision bin holding `seconds`."""
+    for index, edge in enumerate(DECISION_BINS):
+        if edge is None or seconds <= edge:
+            return index
+    raise AssertionError("the last bin is open")
+
+
+def percentile_edge(bins: list[int], fraction: float) -> int | None:
+    """The upper edge of the bin where the `fraction` quantile falls (the smallest edge with at least
+    ceil(fraction * n) decisions at or below it); None when it is the open bin or there is nothing."""
+    total = sum(bins)
+    if total == 0:
+        return None
+    rank, seen = -(-int(fraction * 1000) * total // 1000), 0
+    for edge, n in zip(DECISION_BINS, bins, strict=True):
+        seen += n
+        if seen >= max(rank, 1):
+            return edge
+    return None
