@@ -23,6 +23,7 @@ from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
 from gateway.controllers.auth import SessionController
 from gateway.controllers.conditions import ConditionController
+from gateway.controllers.dashboard import DashboardController
 from gateway.controllers.event_rewards import PromotionRewardController
 from gateway.controllers.events import PromotionController
 from gateway.controllers.health import HealthController
@@ -41,7 +42,8 @@ from gateway.store_head import follow_appends, freshness_headers
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserController,
                           PromotionController, PromotionRewardController, RewardController, ActivityController,
-                          ConditionController, RewardRequestCreateController, RewardRequestController]
+                          ConditionController, RewardRequestCreateController, RewardRequestController,
+                          DashboardController]
 
 
 def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: GatewayClients) -> Litestar:

@@ -62,4 +62,9 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/reward-requests"): SIGNED_IN,
     ("GET", "/reward-requests/{requestId:str}"): SIGNED_IN,
     ("PATCH", "/reward-requests/{requestId:str}"): OPERATORS,
+    # dashboards (docs/dashboards.md)
+    ("GET", "/dashboard"): READERS,
+    ("GET", "/dashboard/event-analytics"): READERS,
+    ("GET", "/dashboard/reward-analytics"): READERS,
+    ("GET", "/dashboard/user-analytics"): READERS,
 }
