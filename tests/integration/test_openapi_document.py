@@ -127,6 +127,11 @@ async def test_every_route_answers_what_the_document_says(platform, auth) -> Non
     await w("POST", "/activities", 202, headers=operator, json=activity)  # the duplicate: same 202 shape
     await w("POST", "/conditions/preview", 200, headers=operator,
             json={"condition": {"login_days": {"min": 1}}, "periodStart": "2026-01-01T00:00:00Z"})
+    await w("GET", "/dashboard", 200, headers=operator, params=at)
+    await w("GET", "/dashboard", 403, headers=me)
+    for route in ("/dashboard/event-analytics", "/dashboard/reward-analytics", "/dashboard/user-analytics"):
+        await w("GET", route, 200, headers=operator, params={"bucket": "week"})
+        await w("GET", route, 400, headers=operator, params={"bucket": "month"})
 
     assert wire.problems == []
     assert sorted(documented_operations(doc) - wire.covered) == [], "documented operations this test never called"
