@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -434,3 +434,31 @@ async def test_iso_strings_for_times_sort_and_range_compare_like_the_instants(mo
     assert ordered == [str(i) for i in sorted(range(len(times)), key=lambda i: times[i])]
     in_range = await mongo_db.c.count_documents({"t": {"$gte": iso(base), "$lt": iso(base + timedelta(days=1))}})
     assert in_range == 3
+
+
+# --- what the dashboards rely on (projections/dashboard.py, counts.apply_moves) -----------------------------------
+
+async def test_a_string_range_on_id_lists_exactly_the_keys_between_in_order(mongo_db: Db) -> None:
+    """reference/operator/query/gte, /lte on `_id`: strings compare by code point, so bucket keys of one
+    granularity (`d:2026-11-25`) are a range, and another granularity's prefix (`h:`, `w:`) is outside it."""
+    keys = ["d:2026-11-24", "d:2026-11-25", "d:2026-11-26", "h:2026-11-25T10", "totals", "w:2026-11-23"]
+    await mongo_db.c.insert_many([{"_id": k} for k in reversed(keys)])
+    found = await mongo_db.c.find({"_id": {"$gte": "d:2026-11-25", "$lte": "d:2026-11-30"}}).sort("_id").to_list()
+    assert ids(found) == ["d:2026-11-25", "d:2026-11-26"]
+
+
+async def test_unordered_bulk_of_guarded_upserts_applies_the_others_and_reports_the_stale_one(mongo_db: Db) -> None:
+    """reference/method/db.collection.bulkWrite (ordered: false): every write is attempted; a guarded upsert whose
+    document exists with `_pos` at or past the guard fails with 11000 at its index; `$inc` of several fields
+    (names with ':' and digits) creates or adds each."""
+    await mongo_db.c.insert_one({"_id": "old", "_pos": 9, "n": 1})
+    writes = [UpdateOne({"_id": "old", "_pos": {"$lt": 5}}, {"$inc": {"n": 1}, "$set": {"_pos": 5}}, upsert=True),
+              UpdateOne({"_id": "new", "_pos": {"$lt": 5}},
+                        {"$inc": {"events:ACTIVE": 2, "ttd0": 1, "decisionMs": 3_000_000_000}, "$set": {"_pos": 6}},
+                        upsert=True)]
+    with pytest.raises(BulkWriteError) as raised:
+        await mongo_db.c.bulk_write(writes, ordered=False)
+    assert [(e["index"], e["code"]) for e in raised.value.details["writeErrors"]] == [(0, 11000)]
+    assert await mongo_db.c.find_one({"_id": "old"}) == {"_id": "old", "_pos": 9, "n": 1}
+    assert await mongo_db.c.find_one({"_id": "new"}) == {"_id": "new", "_pos": 6, "events:ACTIVE": 2, "ttd0": 1,
+                                                         "decisionMs": 3_000_000_000}
