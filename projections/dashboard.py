@@ -8,7 +8,9 @@ Counters (the companion collection, projections/counts.py) are moved by `counts.
   falls on that day (so the headline active users of a window of days is one sum, exact, without a scan).
 
 State the counters are derived from lives in the read model's own collection, one document each:
-- `a:<bucket key>:<user>` marks that the user is counted active in that bucket (created by the first event seen);
+- `a:<user>:<week key>`: the user is counted active in that ISO week (the document exists), on the days in `days`
+  and in the hours in `hours` (bucket keys): one document per user and week rather than a marker per bucket, as a
+  state write is most of a batch's cost on the stand-in (~0.2 ms a document);
 - `p:<user>` marks a participant (a user with a reward request);
 - `u:<user>` the user's latest activity day (`day`) and the position that set it (`_pos`);
 - `r:<request>` the request's `requestedAt` (milliseconds), read when it is decided.
@@ -22,7 +24,7 @@ its size."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
@@ -44,7 +46,7 @@ from domain.reward_request import RewardRequestApproved, RewardRequested, Reward
 from domain.user import UserLoggedIn, UserRegistered
 from projections import counts
 from projections.base import Collection, Projection
-from projections.dashboard_buckets import GRANULARITIES, Bucket, decision_bin, key
+from projections.dashboard_buckets import GRANULARITIES, Bucket, decision_bin, key, starts
 from projections.events import epoch_ms
 
 TOTALS: Final = "totals"
@@ -64,6 +66,7 @@ class _Batch:
     state: dict[str, dict[str, Any] | None]
     changed: dict[str, dict[str, Any]] = field(default_factory=dict)
     moves: list[counts.Move] = field(default_factory=list)
+    fresh: set[str] = field(default_factory=set)  # the state documents absent when read
 
     def move(self, counter: str, position: int, delta: int = 1) -> None:
         self.moves.append((counter, position, delta))
@@ -82,6 +85,21 @@ class _Batch:
         self.put(doc_id, {"pos": position})
         return True
 
+    def active(self, user_id: str, at: datetime, position: int) -> None:
+        """Count the user active in `at`'s hour, day and week, each the first time (the user-week document)."""
+        week = key(at, Bucket.WEEK)
+        doc_id, day, hour = f"a:{user_id}:{week}", key(at, Bucket.DAY), key(at, Bucket.HOUR)
+        doc = self.state.get(doc_id) or {"days": [], "hours": [], "pos": position}
+        if doc["pos"] == position:  # new: this event is the user's first in the week
+            self.move(f"{week}#activeUsers", position)
+        new_day, new_hour = day not in doc["days"], hour not in doc["hours"]
+        if new_day:
+            self.move(f"{day}#activeUsers", position)
+        if new_hour:
+            self.move(f"{hour}#activeUsers", position)
+        if new_day or new_hour:  # always so for a new document
+            self.put(doc_id, {**doc, "days": doc["days"] + [day] * new_day, "hours": doc["hours"] + [hour] * new_hour})
+
 
 def state_ids(event: RecordedEvent) -> list[str]:
     """The state documents folding `event` reads."""
@@ -90,7 +108,7 @@ def state_ids(event: RecordedEvent) -> list[str]:
         case UserActivityRecorded() | UserLoggedIn():
             at = activity_time(event)
             assert at is not None
-            return [f"a:{key(at, b)}:{e.user_id}" for b in GRANULARITIES] + [f"u:{e.user_id}"]
+            return [f"a:{e.user_id}:{key(at, Bucket.WEEK)}", f"u:{e.user_id}"]
         case RewardRequested():
             return [f"p:{e.user_id}", f"r:{e.request_id}"]
         case RewardRequestApproved() | RewardRequestRejected():
@@ -121,7 +139,7 @@ class DashboardProjection(Projection):
         module docstring for why that order)."""
         batch = await derive(coll, events)
         await counts.apply_moves(coll, batch.moves)
-        await write_state(coll, batch.changed)
+        await write_state(coll, batch.changed, batch.fresh)
 
 
 async def derive(coll: Collection, events: list[RecordedEvent]) -> _Batch:
@@ -131,6 +149,7 @@ async def derive(coll: Collection, events: list[RecordedEvent]) -> _Batch:
     if wanted:
         async for doc in coll.find({"_id": {"$in": wanted}}):
             batch.state[doc["_id"]] = doc
+    batch.fresh = {doc_id for doc_id, doc in batch.state.items() if doc is None}
     for event in events:
         fold_event(batch, event)
     return batch
@@ -148,9 +167,7 @@ def fold_event(batch: _Batch, event: RecordedEvent) -> None:
             assert at is not None
             if isinstance(e, UserActivityRecorded):
                 batch.in_buckets(at, "activities", p)
-            for bucket in GRANULARITIES:
-                if batch.mark(f"a:{key(at, bucket)}:{e.user_id}", p):
-                    batch.move(f"{key(at, bucket)}#activeUsers", p)
+            batch.active(e.user_id, at, p)
             last_active(batch, e.user_id, at, p)
         case EventCreated():
             batch.move(f"{TOTALS}#events:{e.status}", p)
@@ -196,15 +213,24 @@ def last_active(batch: _Batch, user_id: str, at: datetime, position: int) -> Non
     batch.put(doc_id, {"day": day, "_pos": position})
 
 
-async def write_state(coll: Collection, changed: dict[str, dict[str, Any]]) -> None:
-    """One unordered bulk write of the state documents a batch changed (their final values)."""
-    if not changed:
-        return
-    writes = [UpdateOne({"_id": doc_id}, {"$set": {k: v for k, v in doc.items() if k != "_id"}}, upsert=True)
-              for doc_id, doc in changed.items()]
+async def write_state(coll: Collection, changed: dict[str, dict[str, Any]], fresh: set[str]) -> None:
+    """The state documents a batch changed, at their final values: the new ones in one unordered `insert_many`
+    (about half the stand-in's cost of an upsert), the others in one unordered bulk of `$set`s."""
+    new = [{**doc, "_id": doc_id} for doc_id, doc in changed.items() if doc_id in fresh]
+    updates = [UpdateOne({"_id": doc_id}, {"$set": {k: v for k, v in doc.items() if k != "_id"}}, upsert=True)
+               for doc_id, doc in changed.items() if doc_id not in fresh]
+    if new:
+        await _unless_written(coll.insert_many(new, ordered=False))
+    if updates:
+        await _unless_written(coll.bulk_write(updates, ordered=False))
+
+
+async def _unless_written(write: Awaitable[object]) -> None:
+    """Await `write`; a duplicate `_id` is a document written meanwhile by another fold of the same events, with
+    the same values."""
     try:
-        await coll.bulk_write(writes, ordered=False)
-    except BulkWriteError as exc:  # two upserts of one new _id racing: the other one wrote it
+        await write
+    except BulkWriteError as exc:
         if any(error.get("code") != counts.DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
             raise
 
@@ -221,12 +247,9 @@ async def read_counters(coll: Collection, ids: Iterable[str]) -> dict[str, dict[
 
 
 async def read_range(coll: Collection, first: datetime, last: datetime, bucket: Bucket) -> dict[str, dict[str, int]]:
-    """The bucket documents from the one holding `first` to the one holding `last` (one `_id` range)."""
-    out: dict[str, dict[str, int]] = {}
-    query = {"_id": {"$gte": key(first, bucket), "$lte": key(last, bucket)}}
-    async for doc in counts.counters(coll).find(query):
-        out[doc["_id"]] = {k: int(v) for k, v in doc.items() if k not in ("_id", "_pos")}
-    return out
+    """The bucket documents from the one holding `first` to the one holding `last`, by `_id` (one `find`: the
+    stand-in answers an `$in` of 1,000 ids in ~26 ms, the same `_id` range in ~42 ms)."""
+    return await read_counters(coll, (key(start, bucket) for start in starts(first, last, bucket)))
 
 
 def active_window_days(today: datetime, days: int) -> list[str]:
