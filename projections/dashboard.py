@@ -46,7 +46,7 @@ from domain.reward_request import RewardRequestApproved, RewardRequested, Reward
 from domain.user import UserLoggedIn, UserRegistered
 from projections import counts
 from projections.base import Collection, Projection
-from projections.dashboard_buckets import GRANULARITIES, Bucket, decision_bin, key, starts
+from projections.dashboard_buckets import Bucket, decision_bin, key, keys, starts
 from projections.events import epoch_ms
 
 TOTALS: Final = "totals"
@@ -72,8 +72,8 @@ class _Batch:
         self.moves.append((counter, position, delta))
 
     def in_buckets(self, at: datetime, name: str, position: int, delta: int = 1) -> None:
-        for bucket in GRANULARITIES:
-            self.move(f"{key(at, bucket)}#{name}", position, delta)
+        for bucket_key in keys(at):
+            self.move(f"{bucket_key}#{name}", position, delta)
 
     def put(self, doc_id: str, doc: dict[str, Any]) -> None:
         self.state[doc_id] = self.changed[doc_id] = doc
@@ -87,8 +87,8 @@ class _Batch:
 
     def active(self, user_id: str, at: datetime, position: int) -> None:
         """Count the user active in `at`'s hour, day and week, each the first time (the user-week document)."""
-        week = key(at, Bucket.WEEK)
-        doc_id, day, hour = f"a:{user_id}:{week}", key(at, Bucket.DAY), key(at, Bucket.HOUR)
+        hour, day, week = keys(at)
+        doc_id = f"a:{user_id}:{week}"
         doc = self.state.get(doc_id) or {"days": [], "hours": [], "pos": position}
         if doc["pos"] == position:  # new: this event is the user's first in the week
             self.move(f"{week}#activeUsers", position)
@@ -108,7 +108,7 @@ def state_ids(event: RecordedEvent) -> list[str]:
         case UserActivityRecorded() | UserLoggedIn():
             at = activity_time(event)
             assert at is not None
-            return [f"a:{e.user_id}:{key(at, Bucket.WEEK)}", f"u:{e.user_id}"]
+            return [f"a:{e.user_id}:{keys(at)[2]}", f"u:{e.user_id}"]
         case RewardRequested():
             return [f"p:{e.user_id}", f"r:{e.request_id}"]
         case RewardRequestApproved() | RewardRequestRejected():
@@ -203,7 +203,7 @@ def fold_event(batch: _Batch, event: RecordedEvent) -> None:
 def last_active(batch: _Batch, user_id: str, at: datetime, position: int) -> None:
     """Move the user's latest active day to `at`'s day if it is later: one user less on the old day, one more on
     the new. An event at or before the document's `_pos` was folded with it."""
-    doc_id, day = f"u:{user_id}", key(at, Bucket.DAY)
+    doc_id, day = f"u:{user_id}", keys(at)[1]
     doc = batch.state.get(doc_id)
     if doc is not None and (int(doc["_pos"]) >= position or doc["day"] >= day):
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 #: The most buckets one timeline may ask for: a year of days, 41 days of hours, 19 years of weeks.
@@ -23,7 +24,6 @@ class Bucket(StrEnum):
     WEEK = "week"
 
 
-GRANULARITIES: Final = tuple(Bucket)
 _STEP: Final = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}
 
 
@@ -46,6 +46,19 @@ def key(at: datetime, bucket: Bucket) -> str:
     start = floor(at, bucket)
     date = f"{start.year:04d}-{start.month:02d}-{start.day:02d}"
     return f"h:{date}T{start.hour:02d}" if bucket is Bucket.HOUR else f"{bucket.value[0]}:{date}"
+
+
+def keys(at: datetime) -> tuple[str, str, str]:
+    """The hour, day and week keys of `at`: what a fold asks for every event, computed once per hour (most of a
+    batch's events share a few hours)."""
+    at = utc(at)
+    return _keys_of_hour(at.year, at.month, at.day, at.hour)
+
+
+@lru_cache(maxsize=4096)
+def _keys_of_hour(year: int, month: int, day: int, hour: int) -> tuple[str, str, str]:
+    at = datetime(year, month, day, hour, tzinfo=UTC)
+    return key(at, Bucket.HOUR), key(at, Bucket.DAY), key(at, Bucket.WEEK)
 
 
 def starts(first: datetime, last: datetime, bucket: Bucket) -> list[datetime]:

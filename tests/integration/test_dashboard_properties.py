@@ -18,8 +18,13 @@ from commands.store.base import NewCommit
 from commands.store.mongo import MongoEventStore
 from domain.activity_record import UserActivityRecorded
 from domain.events import DomainEvent
-from domain.promotion_events import (EventActivated, EventCreated, EventDeactivated, RewardAttachedToEvent,
-                                     RewardDetachedFromEvent)
+from domain.promotion_events import (
+    EventActivated,
+    EventCreated,
+    EventDeactivated,
+    RewardAttachedToEvent,
+    RewardDetachedFromEvent,
+)
 from domain.reward import BadgeReward, CouponReward, ItemReward, PointReward, RewardCreated
 from domain.reward_request import RewardRequestApproved, RewardRequested, RewardRequestRejected
 from domain.user import UserLoggedIn, UserRegistered

@@ -7,8 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.dashboard_buckets import (DECISION_BINS, Bucket, count, decision_bin, floor, key, percentile_edge,
-                                           starts)
+from projections.dashboard_buckets import (
+    DECISION_BINS,
+    Bucket,
+    count,
+    decision_bin,
+    floor,
+    key,
+    keys,
+    percentile_edge,
+    starts,
+)
 
 times = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC))
 
@@ -32,6 +41,11 @@ def test_a_time_is_inside_its_bucket(at: datetime, bucket: Bucket) -> None:
     width = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}[bucket]
     assert start <= at < start + width
     assert bucket is not Bucket.WEEK or start.weekday() == 0
+
+
+@given(times)
+def test_the_cached_keys_of_a_time_are_its_hour_day_and_week(at: datetime) -> None:
+    assert keys(at) == (key(at, Bucket.HOUR), key(at, Bucket.DAY), key(at, Bucket.WEEK))
 
 
 @given(times, times, st.sampled_from(list(Bucket)))
