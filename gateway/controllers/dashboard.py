@@ -7,7 +7,7 @@ buckets is a 400 naming the parameter."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Final
 
 from litestar import get
@@ -25,6 +25,8 @@ from projections import dashboard_views as views
 from projections.dashboard_buckets import MAX_BUCKETS, Bucket, count, utc
 
 DEFAULT_SPAN: Final = timedelta(days=30)
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9000, 1, 1, tzinfo=UTC)
 _TIME: Final = {"max_length": 40, "description": "ISO 8601 time (UTC if it has no offset)"}
 FromParam = Annotated[str | None, QueryParameter(name="from", **_TIME)]
 ToParam = Annotated[str | None, QueryParameter(name="to", **_TIME)]
@@ -36,10 +38,14 @@ def _bad(name: str, message: str) -> BadRequest:
 
 
 def parse_time(name: str, text: str) -> datetime:
+    """An ISO 8601 time in UTC, between 1970 and 9000 (so that a bucket's end never leaves the calendar)."""
     try:
-        return utc(datetime.fromisoformat(text))
-    except ValueError:
+        at = utc(datetime.fromisoformat(text))
+    except (ValueError, OverflowError):  # OverflowError: year 1 with a positive offset is before year 1 in UTC
         raise _bad(name, "must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z") from None
+    if not EARLIEST <= at < LATEST:
+        raise _bad(name, "must be from 1970 to 8999")
+    return at
 
 
 def window(first: str | None, last: str | None, bucket: str | None, now: datetime) -> views.Window:

@@ -97,6 +97,8 @@ async def test_week_buckets_start_on_monday_and_empty_ones_are_zeros(platform, a
     ({"bucket": "month"}, "bucket"),
     ({"from": "yesterday"}, "from"),
     ({"to": "2026-13-01T00:00:00Z"}, "to"),
+    ({"from": "0001-01-01T00:00:00+14:00"}, "from"),
+    ({"from": "2026-12-01T00:00:00Z", "to": "9999-12-31T23:59:59Z", "bucket": "week"}, "to"),
     ({"from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"}, "from"),
     ({"from": "2020-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z", "bucket": "hour"}, "bucket"),
 ])
