@@ -1,7 +1,7 @@
 """Time buckets of the dashboards (docs/dashboards.md): UTC hours, UTC days and ISO weeks (Monday 00:00 UTC).
 
-A bucket is named by a key that sorts as its start does (`h:2026-11-25T10`, `d:2026-11-25`, `w:2026-11-23`), so the
-buckets of a range are one `_id` range of the counters' collection, whatever the granularity."""
+A bucket is named by a key that sorts as its start does (`h:2026-11-25T10`, `d:2026-11-25`, `w:2026-11-23`): the
+`_id` of its counters' document, so a range's buckets are read by their keys."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The four dashboards, rendered from the dashboard read model's counters (projections/dashboard.py) in camelCase.
 
 Each answer is a few reads: the `totals` document and the active window's days by `_id` (one `find`), and the
-timeline's bucket documents (one `_id` range, at most `MAX_BUCKETS`). Definitions: docs/dashboards.md."""
+timeline's bucket documents (one `$in` of their keys, at most `MAX_BUCKETS`). Definitions: docs/dashboards.md."""
 
 from __future__ import annotations
 
