@@ -21,6 +21,7 @@ from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
 from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
+from gateway.controllers.audit import AuditController, PromotionHistoryController
 from gateway.controllers.auth import SessionController
 from gateway.controllers.conditions import ConditionController
 from gateway.controllers.event_rewards import PromotionRewardController
@@ -41,7 +42,8 @@ from gateway.store_head import follow_appends, freshness_headers
 
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserController,
                           PromotionController, PromotionRewardController, RewardController, ActivityController,
-                          ConditionController, RewardRequestCreateController, RewardRequestController]
+                          ConditionController, RewardRequestCreateController, RewardRequestController,
+                          AuditController, PromotionHistoryController]
 
 
 def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: GatewayClients) -> Litestar:

@@ -62,4 +62,7 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/reward-requests"): SIGNED_IN,
     ("GET", "/reward-requests/{requestId:str}"): SIGNED_IN,
     ("PATCH", "/reward-requests/{requestId:str}"): OPERATORS,
+    # audit trail (the store's events, security events included) and a promotion's history
+    ("GET", "/audit"): frozenset({"ADMIN", "AUDITOR"}),
+    ("GET", "/events/{eventId:str}/history"): READERS,
 }
