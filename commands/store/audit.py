@@ -3,16 +3,17 @@ which would double the work of every replay).
 
 Each commit carries lookup keys written at append time (commands/store/mapper.py `commit_keys`): `userId`,
 `eventId` (the promotion) and `type`, each the one value all its events share, `MIXED` when they differ, absent
-(None) when none has one; each under a single-field index. A filter asks the index for the value or `MIXED`, and the
-events of the commits found are then matched one by one, so a mixed commit yields exactly its matching events.
+(None) when none has one; each under a single-field index. A filter asks the index for the value (commits whose
+events all match) and, separately, for `MIXED` (rare commits whose events are then matched one by one), merging
+both newest first, so a mixed commit yields exactly its matching events.
 
 Paging, newest first:
 - no filter: positions are gapless, so page p starts at position `head - (p-1)*limit` (read by the position index);
 - one stream: versions are gapless, so page p starts at version `last - (p-1)*limit` (stream/version index);
 - any other filter: the matching commits are walked newest first, so a page costs its depth; pages deeper than
   `MAX_DEPTH` events are refused (a client goes deeper by narrowing `from`/`to`).
-`total` is exact: the head, the stream's last version, or else a count through the index (~30 us per matching
-commit on the stand-in; see docs/audit.md for the worst case).
+`total` is exact: the head, the stream's last version, or else a sum the server computes over the index's matches
+(~2 us per matching commit on the stand-in; see docs/audit.md for the worst case).
 
 Commits written before the keys existed get them from `backfill_keys`, run where the store's indexes are ensured:
 paged by position, resumable, idempotent, marked done in `store_meta`."""
@@ -20,6 +21,7 @@ paged by position, resumable, idempotent, marked done in `store_meta`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -28,18 +30,24 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from commands.store.mapper import MIXED, commit_keys, commit_to_events, event_promotion, event_user
+from commands.store.mapper import MIXED, commit_keys, commit_to_events, epoch_ms, event_promotion, event_user
 from domain.events import RecordedEvent
 
 log = logging.getLogger("ledger.store")
 COMMITS: Final = "commits"
 META: Final = "store_meta"
 BACKFILL_ID: Final = "audit-keys-v1"
-KEYS: Final = ("userId", "eventId", "type")
+KEYS: Final = ("userId", "eventId", "type")  # and `atMs`, the recorded time in ms
 #: The deepest event a walked (filtered) page may reach: page * limit.
 MAX_DEPTH: Final = 10_000
 BACKFILL_PAGE: Final = 1000
 _BATCH: Final = 500
+_CHUNK_MIN: Final = 50
+
+
+def _ceil_ms(at: datetime) -> int:
+    """The first whole millisecond at or after `at`."""
+    return epoch_ms(at) + (1 if at.microsecond % 1000 else 0)
 
 
 @dataclass(frozen=True)
@@ -57,18 +65,25 @@ class AuditFilter:
         wanted = {"userId": self.user_id, "eventId": self.event_id, "type": self.type}
         return {k: v for k, v in wanted.items() if v is not None}
 
-    def query(self) -> dict[str, Any]:
-        query: dict[str, Any] = {k: {"$in": [v, MIXED]} for k, v in self._keys().items()}
+    def _base(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
         if self.stream_id is not None:
             query["stream"] = self.stream_id
-        if self.since or self.until:
-            query["at"] = {**({"$gte": self.since} if self.since else {}),
-                           **({"$lte": self.until} if self.until else {})}
+        if self.since or self.until:  # inclusive bounds on the stored whole milliseconds
+            query["atMs"] = {**({"$gte": _ceil_ms(self.since)} if self.since else {}),
+                             **({"$lte": epoch_ms(self.until)} if self.until else {})}
         return query
 
-    def whole(self, commit: dict[str, Any]) -> bool:
-        """Does every event of this (already matched) commit match, without looking at them one by one?"""
-        return all(commit.get(k) == v for k, v in self._keys().items())
+    def whole(self) -> dict[str, Any]:
+        """Commits all of whose events match: every key equal (plain equality: the stand-in answers `$in` on an
+        index ~20 times slower)."""
+        return {**self._keys(), **self._base()}
+
+    def mixed(self) -> list[dict[str, Any]]:
+        """Commits that may hold some matching events: one query per key that is MIXED there (rare commits)."""
+        keys = self._keys()
+        return [{k: MIXED, **{o: {"$in": [v, MIXED]} for o, v in keys.items() if o != k}, **self._base()}
+                for k in keys]
 
     def matches(self, stream_id: str, event: dict[str, Any]) -> bool:
         return ((self.user_id is None or event_user(stream_id, event) == self.user_id)
@@ -121,55 +136,68 @@ class AuditLog:
         return AuditPage(await self._walk(f, skip, limit), await self._count(f))
 
     async def _below(self, key: str, query: dict[str, Any], top: int, limit: int) -> list[RecordedEvent]:
-        """Up to `limit` events whose `key` (position or version) is at most `top`, newest first."""
+        """Up to `limit` events whose `key` (position or version) is at most `top`, newest first: at most `limit`
+        commits, as each holds at least one (the stand-in computes a query's whole answer unless limited)."""
         if top < 1:
             return []
-        cursor = self._commits.find({**query, key: {"$lte": top}}).sort(key, DESCENDING).batch_size(limit)
-        out: list[RecordedEvent] = []
-        async for doc in cursor:
-            for event in reversed(commit_to_events(doc, lenient=True)):
-                if (event.position if key == "position" else event.version) <= top:
-                    out.append(event)
-            if len(out) >= limit:
-                break
+        docs = await self._commits.find({**query, key: {"$lte": top}}).sort(key, DESCENDING).limit(limit).to_list()
+        out = [event for doc in docs for event in reversed(commit_to_events(doc, lenient=True))
+               if (event.position if key == "position" else event.version) <= top]
         return out[:limit]
+
+    async def _newest_first(self, query: dict[str, Any], chunk: int) -> AsyncIterator[dict[str, Any]]:
+        """The commits matching `query`, newest first, read in limited chunks down the position index."""
+        below: int | None = None
+        while True:
+            q = query if below is None else {**query, "position": {"$lt": below}}
+            docs = await self._commits.find(q).sort("position", DESCENDING).limit(chunk).to_list()
+            for doc in docs:
+                yield doc
+            if len(docs) < chunk:
+                return
+            below = int(docs[-1]["position"])
 
     async def _walk(self, f: AuditFilter, skip: int, limit: int) -> list[RecordedEvent]:
-        cursor = self._commits.find(f.query()).sort("position", DESCENDING).batch_size(_BATCH)
+        """The uniform commits and the mixed ones, merged newest first; events matched one by one."""
+        chunk = min(max(skip + limit, _CHUNK_MIN), _BATCH)
+        sources = [self._newest_first(q, chunk) for q in (f.whole(), *f.mixed())]
+        heads: list[dict[str, Any] | None] = [await anext(s, None) for s in sources]
+        seen: set[Any] = set()
         out: list[RecordedEvent] = []
-        async for doc in cursor:
+        while len(out) < skip + limit and any(heads):
+            i = max((i for i, h in enumerate(heads) if h), key=lambda i: int(heads[i]["position"]))  # type: ignore[index]
+            doc = heads[i]
+            assert doc is not None
+            heads[i] = await anext(sources[i], None)
+            if doc["_id"] in seen:  # a commit MIXED on two keys is found twice
+                continue
+            seen.add(doc["_id"])
             wanted = [f.matches(doc["stream"], e) for e in doc["events"]]
-            for event, keep in zip(reversed(commit_to_events(doc, lenient=True)), reversed(wanted), strict=True):
-                if not keep:
-                    continue
-                if skip:
-                    skip -= 1
-                    continue
-                out.append(event)
-            if len(out) >= limit:
-                break
-        return out[:limit]
+            out += [e for e, keep in zip(reversed(commit_to_events(doc, lenient=True)), reversed(wanted),
+                                         strict=True) if keep]
+        return out[skip:skip + limit]
 
     async def _count(self, f: AuditFilter) -> int:
-        """Events matching `f`: whole commits counted by the index, mixed ones event by event."""
-        total = 0
-        cursor = self._commits.find(f.query(), {"stream": 1, "position": 1, "last": 1, **dict.fromkeys(KEYS, 1)})
-        mixed: list[Any] = []
-        async for doc in cursor:
-            if f.whole(doc):
-                total += int(doc["last"]) - int(doc["position"]) + 1
-            else:
-                mixed.append(doc["_id"])
-        if mixed:
-            async for doc in self._commits.find({"_id": {"$in": mixed}}, {"stream": 1, "events": 1}):
-                total += sum(f.matches(doc["stream"], e) for e in doc["events"])
+        """Events matching `f`: uniform commits summed by the server (sum of `last` - sum of `position` + count,
+        ~2 us a commit on the stand-in, against ~70 us for `count_documents`), mixed ones event by event."""
+        rows = await (await self._commits.aggregate([
+            {"$match": f.whole()},
+            {"$group": {"_id": None, "last": {"$sum": "$last"}, "first": {"$sum": "$position"}, "n": {"$sum": 1}}},
+        ])).to_list()
+        total = sum(int(r["last"]) - int(r["first"]) + int(r["n"]) for r in rows)  # no row (MongoDB) when none
+        seen: set[Any] = set()
+        for query in f.mixed():
+            async for doc in self._commits.find(query, {"stream": 1, "events": 1}):
+                if doc["_id"] not in seen:
+                    seen.add(doc["_id"])
+                    total += sum(f.matches(doc["stream"], e) for e in doc["events"])
         return total
 
 
 async def ensure_audit_indexes(commits: AsyncCollection[dict[str, Any]]) -> None:
     for key in KEYS:
         await commits.create_index(key)
-    await commits.create_index("at")
+    await commits.create_index("atMs")
 
 
 async def backfill_keys(db: AsyncDatabase[dict[str, Any]], page_size: int = BACKFILL_PAGE) -> int:
@@ -184,12 +212,14 @@ async def backfill_keys(db: AsyncDatabase[dict[str, Any]], page_size: int = BACK
     commits, cursor, updated = db[COMMITS], int(state.get("after", 0)), 0
     end = await AuditLog(db).head()
     while cursor < end:
-        docs = await commits.find({"position": {"$gt": cursor}}, {"stream": 1, "events": 1, "type": 1, "last": 1}
+        docs = await commits.find({"position": {"$gt": cursor}},
+                                  {"stream": 1, "events": 1, "at": 1, "atMs": 1, "last": 1}
                                   ).sort("position", ASCENDING).limit(page_size).to_list()
         if not docs:
             break
-        stale = [UpdateOne({"_id": d["_id"]}, {"$set": commit_keys(d["stream"], d["events"])})
-                 for d in docs if "type" not in d]
+        stale = [UpdateOne({"_id": d["_id"]}, {"$set": {**commit_keys(d["stream"], d["events"]),
+                                                       "atMs": epoch_ms(d["at"])}})
+                 for d in docs if "atMs" not in d]
         if stale:
             await commits.bulk_write(stale, ordered=False)
         updated, cursor = updated + len(stale), int(docs[-1]["last"])

@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -178,11 +178,23 @@ def commit_keys(stream_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
             "type": _one([str(e.get("type")) for e in events])}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def epoch_ms(at: datetime) -> int:
+    """Milliseconds since 1970 (floor): the audit's time key. The stand-in compared sub-second datetimes in range
+    queries wrongly (`{at: {$lte: x}}` matched later commits), integers it compares right, as MongoDB does."""
+    return (_utc(at) - _EPOCH) // _MS
+
+
 def commit_to_doc(stream_id: str, version: int, position: int, events: list[dict[str, Any]], commit_id: str,
                   claim: str | None, actor: str | None, correlation_id: str | None, causation_id: str | None,
                   at: datetime) -> dict[str, Any]:
-    """The stored commit. `claim` defaults to the commit id so the unique index never sees two nulls."""
+    """The stored commit. `claim` defaults to the commit id so the unique index never sees two nulls. `at` is kept
+    to the millisecond (what both stores keep), so `atMs` is the very time read back."""
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)
     return {"_id": commit_id, "stream": stream_id, "version": version, "position": position,
             "last": position + len(events) - 1, "claim": claim or commit_claim(commit_id), "at": at,
             "actor": actor, "correlationId": correlation_id, "causationId": causation_id, "events": events,
-            **commit_keys(stream_id, events)}
+            **commit_keys(stream_id, events), "atMs": epoch_ms(at)}

@@ -67,7 +67,7 @@ async def test_the_backfill_gives_old_commits_their_keys_once_and_resumes(store,
     for n, user in enumerate(["a", "b", "c", "d", "e"], start=1):
         doc = commit_to_doc(f"User-{user}", 1, n, [event_to_doc(LoginFailed(user_id=user, failed_at=AT), f"e{n}")],
                             f"c{n}", None, None, None, None, AT)
-        old = {k: v for k, v in doc.items() if k not in ("userId", "eventId", "type")}  # as written before
+        old = {k: v for k, v in doc.items() if k not in ("userId", "eventId", "type", "atMs")}  # as before
         await commits.insert_one(old)
     await mongo_db[META].delete_many({})
     await mongo_db[META].insert_one({"_id": BACKFILL_ID, "after": 2})  # an earlier run stopped after position 2
@@ -78,6 +78,7 @@ async def test_the_backfill_gives_old_commits_their_keys_once_and_resumes(store,
     await mongo_db[META].update_one({"_id": BACKFILL_ID}, {"$set": {"after": 0, "done": False}})
     assert await backfill_keys(mongo_db, page_size=2) == 2  # from the start: only the ones still without keys
     assert await keys_of(mongo_db) == [(f"User-{u}", u, None, "LoginFailed") for u in "abcde"]
+    assert [d["atMs"] for d in await mongo_db[COMMITS].find({}).to_list()] == [1795600800000] * 5  # AT, in ms
     assert await backfill_keys(mongo_db) == 0  # done: later starts skip it
     page = await AuditLog(mongo_db).page(AuditFilter(user_id="b"), 1, 10)
     assert [e.event_id for e in page.items] == ["e2"] and page.total == 1
