@@ -41,7 +41,6 @@ KEYS: Final = ("userId", "eventId", "type")  # and `atMs`, the recorded time in 
 #: The deepest event a walked (filtered) page may reach: page * limit.
 MAX_DEPTH: Final = 10_000
 BACKFILL_PAGE: Final = 1000
-_BATCH: Final = 500
 _CHUNK_MIN: Final = 50
 
 
@@ -159,7 +158,7 @@ class AuditLog:
 
     async def _walk(self, f: AuditFilter, skip: int, limit: int) -> list[RecordedEvent]:
         """The uniform commits and the mixed ones, merged newest first; events matched one by one."""
-        chunk = min(max(skip + limit, _CHUNK_MIN), _BATCH)
+        chunk = max(skip + limit, _CHUNK_MIN)  # one query reaches the page unless mixed commits hold non-matches
         sources = [self._newest_first(q, chunk) for q in (f.whole(), *f.mixed())]
         heads: list[dict[str, Any] | None] = [await anext(s, None) for s in sources]
         seen: set[Any] = set()
