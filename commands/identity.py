@@ -12,12 +12,12 @@ from pydantic import Field
 
 from commands.activities import remember_user
 from commands.context import CommandContext
-from commands.messages import IN_PROCESS, PUBLIC, Access, Command, Fields
+from commands.messages import GATEWAY, IN_PROCESS, PUBLIC, Access, Command, Fields
 from commands.passwords import hash_password, verify_password
 from commands.store.base import ClaimTaken, ConcurrencyError
 from domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from domain.types import SingleLine
-from domain.user import Role, User, email_claim, user_document, user_json, validate_registration
+from domain.user import LoginAttempt, Role, User, email_claim, user_document, user_json, validate_registration
 
 INVALID_CREDENTIALS = "invalid email or password"
 #: Loaded when the email is unknown, so a miss makes the same store round trips as a wrong password.
@@ -69,6 +69,15 @@ class RefreshSession(Command):
     user_id: str = Field(min_length=1, max_length=64)
 
 
+class ReportRefreshTokenReuse(Command):
+    """The gateway saw a used refresh token presented again (and revoked its session): record it on the user's
+    stream, for the audit. Sent by the gateway only, anonymously (the stolen token is all the caller had)."""
+
+    ACCESS = Access(public=True, callers=frozenset({GATEWAY}))
+
+    user_id: str = Field(min_length=1, max_length=64)
+
+
 class CreateAdmin(Command, Registration):
     """The first ADMIN: sent only by `reward-ledger admin create`, never subscribed on NATS (see CLI_HANDLERS)."""
 
@@ -104,13 +113,38 @@ async def register_user(command: RegisterUser, ctx: CommandContext) -> dict[str,
 
 
 async def log_in(command: LogIn, ctx: CommandContext) -> dict[str, Any]:
-    """Unknown email and wrong password are the same error after the same work (a dummy hash is verified)."""
+    """Unknown email and wrong password are the same error after the same work: one stream read, one hash verified
+    (a dummy one for nobody), one append recording the failure (for the audit). The gateway throttles failures
+    before they get here, so they cannot flood the store."""
     user = await _user_by_email(ctx, command.email)
     if not await verify_password(user.password_hash if user.exists else None, command.password):
+        await _record_failed_login(ctx, user)
         raise Unauthorized(INVALID_CREDENTIALS)
     user.record_login(ctx.clock())
     await ctx.save(user)
     return user_view(user)
+
+
+async def _record_failed_login(ctx: CommandContext, user: User) -> None:
+    """On the user's stream; for an unknown email on a new `LoginAttempt-<id>` stream (id from the command id, so a
+    retried command stores it once), appended at version 0 without a read."""
+    if user.exists:
+        user.record_failed_login(ctx.clock())
+        await ctx.save(user)
+        return
+    attempt = LoginAttempt(uuid.uuid5(uuid.NAMESPACE_URL, f"login-attempt:{ctx.command_id}").hex)
+    attempt.fail(ctx.clock())
+    await ctx.save(attempt)
+
+
+async def report_refresh_token_reuse(command: ReportRefreshTokenReuse, ctx: CommandContext) -> dict[str, Any]:
+    """Records `RefreshTokenReused`; a user that no longer exists records nothing."""
+    user = await ctx.load(User, command.user_id)
+    if not user.exists:
+        return {"recorded": False}
+    user.record_refresh_reuse(ctx.clock())
+    await ctx.save(user)
+    return {"recorded": True}
 
 
 async def change_user_roles(command: ChangeUserRoles, ctx: CommandContext) -> dict[str, Any]:
@@ -157,6 +191,7 @@ IDENTITY_HANDLERS: dict[type[Command], Any] = {
     LogIn: log_in,
     ChangeUserRoles: change_user_roles,
     RefreshSession: refresh_session,
+    ReportRefreshTokenReuse: report_refresh_token_reuse,
 }
 #: Run in-process by the CLI against the store; kept out of COMMAND_HANDLERS so no NATS subject can create an ADMIN.
 CLI_HANDLERS: dict[type[Command], Any] = {CreateAdmin: create_admin}

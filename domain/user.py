@@ -70,6 +70,45 @@ class UserLoggedIn(DomainEvent):
     logged_in_at: datetime
 
 
+class LoginFailed(DomainEvent):
+    """A wrong password for a known email (security event; the password is never recorded)."""
+
+    AGGREGATE = "User"
+
+    user_id: str
+    failed_at: datetime
+
+
+class RefreshTokenReused(DomainEvent):
+    """A used refresh token was presented again: the gateway revoked the whole session (its family)."""
+
+    AGGREGATE = "User"
+
+    user_id: str
+    detected_at: datetime
+
+
+class UnknownLoginFailed(DomainEvent):
+    """A login for an email nobody holds, on a stream of its own (`LoginAttempt-<id>`, written once without a
+    read). The attempted email is not kept (data minimisation: it is often a typo of someone's real address, or a
+    list an attacker sprays); the commit's correlation id leads to the gateway's log line of the request."""
+
+    AGGREGATE = "LoginAttempt"
+
+    attempt_id: str
+    failed_at: datetime
+
+
+class LoginAttempt(Aggregate):
+    """A failed login for an unknown email: exists only to be written once."""
+
+    def fail(self, at: datetime) -> None:
+        self.trigger(UnknownLoginFailed(attempt_id=self.id, failed_at=at))
+
+    def apply(self, event: DomainEvent) -> None:
+        """Nothing to hold: no decision is ever made on an attempt."""
+
+
 class User(Aggregate):
     """Holds what decisions about a user need: whether it exists, its roles and hash."""
 
@@ -96,6 +135,12 @@ class User(Aggregate):
 
     def record_login(self, at: datetime) -> None:
         self.trigger(UserLoggedIn(user_id=self.id, logged_in_at=at))
+
+    def record_failed_login(self, at: datetime) -> None:
+        self.trigger(LoginFailed(user_id=self.id, failed_at=at))
+
+    def record_refresh_reuse(self, at: datetime) -> None:
+        self.trigger(RefreshTokenReused(user_id=self.id, detected_at=at))
 
     def apply(self, event: DomainEvent) -> None:
         match event:

@@ -21,6 +21,7 @@ from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
 from gateway.bus import CommandBus
 from gateway.controllers.activities import ActivityController
+from gateway.controllers.audit import AuditController, PromotionHistoryController
 from gateway.controllers.auth import SessionController
 from gateway.controllers.conditions import ConditionController
 from gateway.controllers.dashboard import DashboardController
@@ -43,7 +44,8 @@ from gateway.store_head import follow_appends, freshness_headers
 CONTROLLERS: list[Any] = [HealthController, RegistrationController, SessionController, UserController,
                           PromotionController, PromotionRewardController, RewardController, ActivityController,
                           ConditionController, RewardRequestCreateController, RewardRequestController,
-                          DashboardController]
+                          DashboardController, AuditController,
+                          PromotionHistoryController]
 
 
 def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: GatewayClients) -> Litestar:

@@ -67,4 +67,7 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/dashboard/event-analytics"): READERS,
     ("GET", "/dashboard/reward-analytics"): READERS,
     ("GET", "/dashboard/user-analytics"): READERS,
+    # audit trail (the store's events, security events included) and a promotion's history
+    ("GET", "/audit"): frozenset({"ADMIN", "AUDITOR"}),
+    ("GET", "/events/{eventId:str}/history"): READERS,
 }

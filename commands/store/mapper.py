@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -139,10 +139,62 @@ def commit_to_events(commit: dict[str, Any], lenient: bool = False) -> list[Reco
     return out
 
 
+#: A lookup key's value when the commit's events do not all share one (a multi-type commit, a settlement that
+#: rejects several users' requests): the audit reads such commits too and filters their events one by one.
+MIXED = "*"
+USER_PREFIX, PROMOTION_PREFIX = "User-", "Event-"
+
+
+def event_user(stream_id: str, event: dict[str, Any]) -> str | None:
+    """The user a stored event is about: its User stream, or the `userId` of its payload (activities, requests)."""
+    if stream_id.startswith(USER_PREFIX):
+        return stream_id[len(USER_PREFIX):]
+    user = (event.get("data") or {}).get("userId")
+    return user if isinstance(user, str) else None
+
+
+def event_promotion(stream_id: str, event: dict[str, Any]) -> str | None:
+    """The promotion a stored event is about: its Event stream (changes, rewards, requests, decisions), or the
+    `eventId` of its payload."""
+    if stream_id.startswith(PROMOTION_PREFIX):
+        return stream_id[len(PROMOTION_PREFIX):]
+    promotion = (event.get("data") or {}).get("eventId")
+    return promotion if isinstance(promotion, str) else None
+
+
+def _one(values: list[str | None]) -> str | None:
+    """The value every event shares, None when none has one, MIXED otherwise (some events differ or lack it)."""
+    distinct = set(values)
+    if distinct == {None}:
+        return None
+    return values[0] if len(distinct) == 1 else MIXED
+
+
+def commit_keys(stream_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The audit's lookup keys, written on each commit at append time (and by the backfill on older ones), each a
+    single value under a single-field index: the stand-in matches no array elements on an indexed field."""
+    return {"userId": _one([event_user(stream_id, e) for e in events]),
+            "eventId": _one([event_promotion(stream_id, e) for e in events]),
+            "type": _one([str(e.get("type")) for e in events])}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def epoch_ms(at: datetime) -> int:
+    """Milliseconds since 1970 (floor): the audit's time key. The stand-in compared sub-second datetimes in range
+    queries wrongly (`{at: {$lte: x}}` matched later commits), integers it compares right, as MongoDB does."""
+    return (_utc(at) - _EPOCH) // _MS
+
+
 def commit_to_doc(stream_id: str, version: int, position: int, events: list[dict[str, Any]], commit_id: str,
                   claim: str | None, actor: str | None, correlation_id: str | None, causation_id: str | None,
                   at: datetime) -> dict[str, Any]:
-    """The stored commit. `claim` defaults to the commit id so the unique index never sees two nulls."""
+    """The stored commit. `claim` defaults to the commit id so the unique index never sees two nulls. `at` is kept
+    to the millisecond (what both stores keep), so `atMs` is the very time read back."""
+    at = at.replace(microsecond=at.microsecond // 1000 * 1000)
     return {"_id": commit_id, "stream": stream_id, "version": version, "position": position,
             "last": position + len(events) - 1, "claim": claim or commit_claim(commit_id), "at": at,
-            "actor": actor, "correlationId": correlation_id, "causationId": causation_id, "events": events}
+            "actor": actor, "correlationId": correlation_id, "causationId": causation_id, "events": events,
+            **commit_keys(stream_id, events), "atMs": epoch_ms(at)}

@@ -19,12 +19,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from base.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
+from commands.store.audit import COMMITS, backfill_keys, ensure_audit_indexes
 from commands.store.base import Appended, AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
 from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
 from commands.store.memory import result_of
 from domain.events import RecordedEvent
 
-COMMITS = "commits"
+__all__ = ["COMMITS", "MongoEventStore"]
 MAX_GROUP = 256
 MAX_RETRIES = 1000
 MAX_KNOWN_ENDS = 100_000
@@ -45,6 +46,7 @@ class _PositionTaken(Exception):
 class MongoEventStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]],
                  on_appended: Callable[[int], None] | None = None) -> None:
+        self._db = db
         self._commits: AsyncCollection[dict[str, Any]] = db[COMMITS]
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
         self._tail: int | None = None
@@ -62,6 +64,8 @@ class MongoEventStore:
         # would use the compound index's prefix; the extra index costs it a little on each insert.
         await self._commits.create_index("stream")
         await self._commits.create_index("claim", unique=True)
+        await ensure_audit_indexes(self._commits)  # the audit's lookup keys (commands/store/audit.py)
+        await backfill_keys(self._db)
 
     async def close(self) -> None:
         if self._writer:

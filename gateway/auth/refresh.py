@@ -50,6 +50,14 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+class RefreshTokenReuse(Unauthorized):
+    """A used token presented again (its session is revoked by now): whose it was, for the audit."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(_REFUSALS["reused"], code="invalid-refresh-token")
+        self.user_id = user_id
+
+
 @dataclass(frozen=True)
 class RefreshGrant:
     user_id: str
@@ -88,6 +96,8 @@ class RefreshTokens:
     async def _run(self, mode: str, token: str, successor_key: str) -> str:
         outcome, user_id = (_text(v) for v in await self._script(
             keys=[_key(token), successor_key or _key(token)], args=[mode, self.ttl, FAMILY_PREFIX]))
+        if outcome == "reused":
+            raise RefreshTokenReuse(user_id)
         if outcome != "ok":
             raise Unauthorized(_REFUSALS.get(outcome, "the refresh token is not valid"), code="invalid-refresh-token")
         return user_id

@@ -8,6 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
+from gateway.auth.refresh import RefreshTokenReuse
+from gateway.auth.reuse import report_reuse
 from gateway.auth.session import REFRESH_COOKIE, AuthServices, client_address, provide_auth
 from gateway.bus import CommandBus
 from gateway.controllers.users import find_user
@@ -73,6 +75,8 @@ class SessionController(Controller):
                 raise
             successor = await auth.refresh.rotate(presented)  # rotate last: a failure above leaves it usable
         except AppError as exc:
+            if isinstance(exc, RefreshTokenReuse):  # a security event for the audit; the answer stays 401
+                await report_reuse(bus, request, exc)
             if exc.status == 401:
                 exc.headers["Set-Cookie"] = auth.cleared_cookie()
             raise

@@ -159,3 +159,17 @@ async def test_the_gateway_hears_append_notifications_but_cannot_send_them(platf
         await gateway.publish(APPENDED, b"999999999")
         await violations.wait(f'Publish to "{APPENDED}"')
     assert not [v for v in violations.seen if "subscription" in v], violations.seen
+
+
+async def test_only_the_gateway_can_report_a_refresh_token_reuse(platform) -> None:
+    """`rewards.cmd.ReportRefreshTokenReuse` (issue 11): NATS refuses it from every other identity; the handler's
+    own check (gateway callers only) is in tests/unit/test_command_access.py."""
+    url, store = platform.env["NATS_URL"], MongoEventStore(platform.db)
+    await register_users(store, "reuse-victim")
+    head = await store.head()
+    for identity in (GAME_SERVER, PROJECTORS, RELAY):
+        async with client(url, platform.nats_login(identity)) as (nc, violations):
+            with pytest.raises(NatsTimeout):
+                await nc.request("rewards.cmd.ReportRefreshTokenReuse", b'{"userId": "reuse-victim"}', timeout=1)
+            await violations.wait('Publish to "rewards.cmd.ReportRefreshTokenReuse"')
+    assert await store.head() == head

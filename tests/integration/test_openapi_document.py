@@ -125,6 +125,11 @@ async def test_every_route_answers_what_the_document_says(platform, auth) -> Non
     activity = {"id": uuid.uuid4().hex, "userId": user_id, "kind": "login"}
     await w("POST", "/activities", 202, headers=operator, json=activity)
     await w("POST", "/activities", 202, headers=operator, json=activity)  # the duplicate: same 202 shape
+    await w("GET", "/audit", 200, headers=admin, params={"userId": user_id, **seen})
+    await w("GET", "/audit", 400, headers=admin, params={"from": "yesterday"})
+    await w("GET", "/audit", 403, headers=operator)
+    await w("GET", "/events/{eventId}/history", 200, headers=operator, path=event, params={"limit": 3})
+    await w("GET", "/events/{eventId}/history", 404, headers=operator, path={"eventId": "nope"})
     await w("POST", "/conditions/preview", 200, headers=operator,
             json={"condition": {"login_days": {"min": 1}}, "periodStart": "2026-01-01T00:00:00Z"})
     await w("GET", "/dashboard", 200, headers=operator, params=at)

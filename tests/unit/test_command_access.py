@@ -45,6 +45,7 @@ PUBLIC = None
 OPERATOR_ROUTES = admitted(requires_operator)
 EXPECTED = {
     "Ping": PUBLIC, "RegisterUser": PUBLIC, "LogIn": PUBLIC, "RefreshSession": PUBLIC,
+    "ReportRefreshTokenReuse": PUBLIC,
     "ChangeUserRoles": admitted(requires_admin),
     "CreatePromotion": OPERATOR_ROUTES, "UpdatePromotion": OPERATOR_ROUTES, "ActivatePromotion": OPERATOR_ROUTES,
     "DeactivatePromotion": OPERATOR_ROUTES, "AttachReward": OPERATOR_ROUTES, "UpdatePromotionReward": OPERATOR_ROUTES,
@@ -62,11 +63,25 @@ def test_every_command_declares_the_roles_of_the_route_that_sends_it() -> None:
         assert roles is PUBLIC or access.roles == roles, command.subject_name()
 
 
+#: Commands only the gateway may send (it alone saw what they report).
+GATEWAY_ONLY = {"ReportRefreshTokenReuse"}
+
+
 def test_only_activities_come_from_game_servers_and_admins_only_from_the_cli() -> None:
     for command in COMMAND_HANDLERS:
-        expected = {GATEWAY, IN_PROCESS} | ({ACTIVITY_INGEST} if command.subject_name() == "RecordActivity" else set())
-        assert command.ACCESS.callers == expected, command.subject_name()
+        name = command.subject_name()
+        expected = {GATEWAY} if name in GATEWAY_ONLY else {GATEWAY, IN_PROCESS} | (
+            {ACTIVITY_INGEST} if name == "RecordActivity" else set())
+        assert command.ACCESS.callers == expected, name
     assert [c.ACCESS.callers for c in CLI_HANDLERS] == [{IN_PROCESS}]
+
+
+@pytest.mark.parametrize("via", [IN_PROCESS, ACTIVITY_INGEST, "policy"])
+async def test_a_refresh_token_reuse_is_recorded_only_when_the_gateway_reports_it(via: str) -> None:
+    store = MemoryEventStore()
+    reply = await dispatch("ReportRefreshTokenReuse", {"userId": "u1"}, Caller(uuid.uuid4().hex, via=via), store)
+    assert reply.error is not None and reply.error.code == "forbidden"
+    assert await store.head() == 0
 
 
 @pytest.mark.parametrize(("actor", "via", "code"), [

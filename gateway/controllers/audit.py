@@ -1,0 +1,112 @@
+"""The audit trail (ADMIN/AUDITOR) and a promotion's history (OPERATOR/ADMIN/AUDITOR), read from the store's commits
+through commands/store/audit.py: always current, no read model behind it. What each filter means: docs/audit.md.
+
+`?minPosition=` is accepted as on every read: the answer is the store itself, so any position the store has
+reached is satisfied at once; one beyond its head (no write acknowledged it) is 503 with Retry-After."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from commands.store.audit import MAX_DEPTH, AuditFilter, AuditLog, PageTooDeep
+from gateway.answers import not_found
+from gateway.controllers.base import ListingController
+from gateway.deps import gateway_state
+from gateway.docs import GUARDED, READ, problem_responses
+from gateway.guards import requires, requires_reader
+from gateway.paging import Paging
+from gateway.path_params import EventId
+from gateway.problems import BadRequest, Unavailable
+from gateway.resources.audit import AuditEventOut, AuditPageOut
+
+requires_auditor = requires("ADMIN", "AUDITOR")
+_ID: Final = {"min_length": 1, "max_length": 160}
+_TIME: Final = "ISO-8601 with a zone, e.g. 2026-11-25T10:00:00Z; bounds the time the event was recorded"
+_PAGING_DOC: Final = (f"Newest first. Unfiltered and single-stream pages go straight to their position; other "
+                      f"filters walk the matches, so `page * limit` may not exceed {MAX_DEPTH} there (400 naming "
+                      f"`page`): narrow `from`/`to` instead.")
+
+
+def _instant(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise BadRequest(f"{name} must be an ISO-8601 time with a zone",
+                         [{"path": f"/{name}", "message": "must be an ISO-8601 time with a zone, e.g. "
+                                                          "2026-11-25T10:00:00Z"}])
+    return parsed.astimezone(UTC)
+
+
+def _log(request: Request[Any, Any, Any]) -> AuditLog:
+    return AuditLog(gateway_state(request).read_models.db)
+
+
+async def _page(log: AuditLog, audit_filter: AuditFilter, paging: Paging, min_position: int | None) -> AuditPageOut:
+    if min_position is not None and min_position > await log.head():
+        raise Unavailable(f"the store has not reached position {min_position}", headers={"Retry-After": "1"})
+    try:
+        found = await log.page(audit_filter, paging.page, paging.limit)
+    except PageTooDeep as exc:
+        raise BadRequest(str(exc), [{"path": "/page", "message": str(exc)}]) from None
+    return AuditPageOut(items=[AuditEventOut.of(e) for e in found.items], total=found.total, page=paging.page,
+                        limit=paging.limit)
+
+
+class AuditController(ListingController):
+    path = "/audit"
+    tags = ["audit"]
+
+    @get("/", guards=[requires_auditor], operation_id="list_audit_events",
+         summary="Stored events with who, why and when (ADMIN/AUDITOR)",
+         description="Every filter given must hold. `streamId`: one stream. `userId`: events about that user (their "
+                     "User stream, including security events, their activities, their reward requests and the "
+                     "decisions on them), not what they did to others (see docs/audit.md). `eventId`: the "
+                     "promotion's stream (changes, rewards attached, updated, detached, requests, decisions, grants). "
+                     f"`type`: one event type. `from`/`to`: recorded at or after / at or before. {_PAGING_DOC}",
+         response_description="A page of stored events, newest first", responses=problem_responses(*GUARDED, *READ))
+    async def list_audit_events(
+        self, request: Request[Any, Any, Any], paging: NamedDependency[Paging],
+        min_position: NamedDependency[int | None],
+        stream_id: Annotated[str | None, QueryParameter(name="streamId", **_ID)] = None,
+        user_id: Annotated[str | None, QueryParameter(name="userId", **_ID)] = None,
+        event_id: Annotated[str | None, QueryParameter(name="eventId", **_ID, description="a promotion id")] = None,
+        event_type: Annotated[str | None, QueryParameter(name="type", **_ID,
+                                                         description="an event type, e.g. LoginFailed")] = None,
+        since: Annotated[str | None, QueryParameter(name="from", max_length=64, description=_TIME)] = None,
+        until: Annotated[str | None, QueryParameter(name="to", max_length=64, description=_TIME)] = None,
+    ) -> AuditPageOut:
+        start, end = _instant("from", since), _instant("to", until)
+        if start and end and start > end:
+            raise BadRequest("from is after to", [{"path": "/from", "message": "must not be after to"}])
+        audit_filter = AuditFilter(stream_id, user_id, event_id, event_type, start, end)
+        return await _page(_log(request), audit_filter, paging, min_position)
+
+
+class PromotionHistoryController(ListingController):
+    path = "/events/{eventId:str}/history"
+    tags = ["audit"]
+
+    @get("/", guards=[requires_reader], operation_id="get_event_history",
+         summary="How a promotion and its rewards changed, and the requests and decisions on it "
+                 "(OPERATOR/ADMIN/AUDITOR)",
+         description=f"The audit's items for the promotion's stream, with who and when. {_PAGING_DOC} 404 for an "
+                     "unknown promotion.",
+         response_description="A page of the promotion's stored events, newest first",
+         responses=problem_responses(*GUARDED, *READ, 404))
+    async def get_event_history(self, event_id: EventId, request: Request[Any, Any, Any],
+                                paging: NamedDependency[Paging],
+                                min_position: NamedDependency[int | None]) -> AuditPageOut:
+        log = _log(request)
+        stream = f"Event-{event_id}"
+        if not await log.stream_exists(stream):
+            raise not_found(f"event {event_id}", min_position)
+        return await _page(log, AuditFilter(stream_id=stream), paging, min_position)
