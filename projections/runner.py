@@ -33,7 +33,12 @@ from projections.pointers import Advance, Pointer, advance_all, load_pointer, lo
 from projections.poison import PoisonEvent, first_unreadable, transient
 
 log = logging.getLogger("ledger.projectors")
+#: Events read per batch near the head (a cycle's first read): small, so a fold answers read-your-writes quickly.
 BATCH = 1000
+#: While reads keep coming back full the runners are far behind (a start after downtime, a new projection): each
+#: next read doubles, up to this, so the store answers fewer, larger reads and each projection writes fewer, larger
+#: bulk writes (one per batch, coalesced per document) and the pointers move once per batch.
+MAX_BATCH = 8000
 IDLE_POLL_SECONDS = 0.5
 LAG_SECONDS = 1.0
 POINTER_TTL_SECONDS = 0.5
@@ -195,35 +200,38 @@ class RunnerGroup:
         due = [r for r in self.runners if self._retry_at.get(r.name, 0.0) <= now]
         due = [r for r in due if not r.stopped or await r._resumable()]
         failures: list[Failure] = []
+        size = BATCH
         while due:
-            read, failed = await self._step(due)
+            full, failed = await self._step(due, size)
             failures += failed
             due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
-            if read < BATCH:  # a short batch was the tail: no need to read an empty one after it
+            if not full:  # a short batch was the tail: no need to read an empty one after it
                 break
+            size = min(2 * size, max(MAX_BATCH, BATCH))
         for runner, _ in failures:
             self._retry_at[runner.name] = time.monotonic() + RETRY_SECONDS
         await self._observe_lag()
         return failures
 
-    async def _step(self, runners: list[ProjectionRunner]) -> tuple[int, list[Failure]]:
-        """One batch for `runners`; how many events were read (0 = all caught up) and which runners failed."""
+    async def _step(self, runners: list[ProjectionRunner], size: int) -> tuple[bool, list[Failure]]:
+        """One batch for `runners` (of `size` events, or BATCH for those near the head while others catch up);
+        whether a read came back full (more to come) and which runners failed."""
         pointers = await self._pointers(runners)
         front = max(p.position for p in pointers.values())
         behind = [r for r in runners if pointers[r.name].position < front - BATCH]
         if behind and len(behind) < len(runners):
             # One far behind (new, or resumed after a long stop) must not hold the others back while it catches up.
             ahead = [r for r in runners if r not in behind]
-            read_ahead, failed_ahead = await self._batch(ahead, pointers)
-            read_behind, failed_behind = await self._batch(behind, pointers)
-            return max(read_ahead, read_behind), failed_ahead + failed_behind
-        return await self._batch(runners, pointers)
+            read_ahead, failed_ahead = await self._batch(ahead, pointers, BATCH)
+            read_behind, failed_behind = await self._batch(behind, pointers, size)
+            return read_ahead or read_behind, failed_ahead + failed_behind
+        return await self._batch(runners, pointers, size)
 
-    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer]
-                     ) -> tuple[int, list[Failure]]:
-        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, BATCH)
+    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer], size: int
+                     ) -> tuple[bool, list[Failure]]:
+        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, size)
         if not events:
-            return 0, []
+            return False, []
         work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]
         work = [(r, mine) for r, mine in work if mine]  # a runner ahead of this batch waits for the others
         outcomes = await asyncio.gather(*(r._fold(pointers[r.name], mine) for r, mine in work),
@@ -240,7 +248,7 @@ class RunnerGroup:
                 moves.append((runner, outcome))
         if moves:
             await self._advance(moves, events[-1])
-        return len(events), failures
+        return len(events) >= size, failures
 
     async def _pointers(self, runners: list[ProjectionRunner]) -> dict[str, Pointer]:
         """Each runner's pointer: the one it keeps if fresh, the others in one read."""
