@@ -28,9 +28,10 @@ from projections.base import Projection
 from projections.counts import companion
 from projections.pointers import POINTERS, load_pointer, new_collection_name, switch
 from projections.poison import PoisonEvent
-from projections.runner import fold_batch
+from projections.runner import ReadAhead, fold_batch
 
-REPLAY_BATCH = 2000
+#: Commits per page: a replay is far behind by definition (projections/runner.py MAX_BATCH).
+REPLAY_BATCH = 5000
 #: (position folded, the position to reach) after every page.
 Progress = Callable[[int, int], None]
 
@@ -64,15 +65,17 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
     targets = {p.name: new_collection_name(p.name) for p in projections}
     for p in projections:
         await p.create_indexes(db[targets[p.name]])
-    pending, done, position = {p.name: p for p in projections}, Rebuilt(), 0
+    pending, done, position, pages = {p.name: p for p in projections}, Rebuilt(), 0, ReadAhead(store)
     try:
         while pending:
             lives = {name: await load_pointer(db, name) for name in pending}
             goal = max(await store.head(), *(live.position for live in lives.values()))
             while position < goal:
-                events = await store.read_all(position + 1, REPLAY_BATCH)
+                events = await pages.read(position + 1, REPLAY_BATCH)
                 if not events:
                     break
+                if events[-1].position < goal:  # the next page is read while this one is folded
+                    pages.prefetch(events[-1].position + 1, REPLAY_BATCH)
                 await _fold_page(db, pending, targets, events, done)
                 position = events[-1].position
                 if progress:
@@ -84,6 +87,7 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                     if live.collection != targets[name]:
                         done.replaced.append(live.collection)
     finally:
+        pages.cancel()
         for name in pending:  # not switched: interrupted, or failed
             await _drop(db, targets[name])
     return done

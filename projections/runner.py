@@ -183,6 +183,45 @@ class Follower(Protocol):
     async def offer(self, events: list[RecordedEvent]) -> None: ...
 
 
+def next_size(size: int) -> int:
+    """The batch after a full one of `size` (see MAX_BATCH)."""
+    return min(2 * size, max(MAX_BATCH, BATCH))
+
+
+class ReadAhead:
+    """The next page of the log, read while the current one is folded: far behind, a catch-up is otherwise one
+    round trip after another, and the store and the folding process each wait for the other half the time. The log
+    past a position only grows, so a page read ahead is what reading it then would give; one not asked for next
+    (a runner failed, so the group reads from elsewhere) is cancelled, as is one left when the catch-up ends (it
+    would be stale by the next one)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._next: tuple[tuple[int, int], asyncio.Task[list[RecordedEvent]]] | None = None
+
+    async def read(self, start: int, size: int) -> list[RecordedEvent]:
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            if ahead[0] == (start, size):
+                return await ahead[1]
+            _discard(ahead[1])
+        return await self.store.read_all(start, size)
+
+    def prefetch(self, start: int, size: int) -> None:
+        self.cancel()
+        self._next = ((start, size), asyncio.ensure_future(self.store.read_all(start, size)))
+
+    def cancel(self) -> None:
+        if self._next is not None:
+            _discard(self._next[1])
+            self._next = None
+
+
+def _discard(task: asyncio.Task[list[RecordedEvent]]) -> None:
+    task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failed read nobody waits for is no error
+
+
 class RunnerGroup:
     """The projection runners of one process, sharing the store work: per batch one `read_all` from the lowest
     pointer for all of them (each folds the events past its own pointer, concurrently) and one `bulk_write` of
@@ -193,6 +232,7 @@ class RunnerGroup:
         self.db, self.store, self.runners, self.followers = db, store, list(runners), list(followers)
         self._retry_at: dict[str, float] = {}
         self._lag_observed = 0.0
+        self._pages = ReadAhead(store)
 
     async def catch_up(self) -> list[Failure]:
         """Fold batches until the tail; returns the runners whose batch failed this time, and why."""
@@ -201,13 +241,16 @@ class RunnerGroup:
         due = [r for r in due if not r.stopped or await r._resumable()]
         failures: list[Failure] = []
         size = BATCH
-        while due:
-            full, failed = await self._step(due, size)
-            failures += failed
-            due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
-            if not full:  # a short batch was the tail: no need to read an empty one after it
-                break
-            size = min(2 * size, max(MAX_BATCH, BATCH))
+        try:
+            while due:
+                full, failed = await self._step(due, size)
+                failures += failed
+                due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
+                if not full:  # a short batch was the tail: no need to read an empty one after it
+                    break
+                size = next_size(size)
+        finally:
+            self._pages.cancel()
         for runner, _ in failures:
             self._retry_at[runner.name] = time.monotonic() + RETRY_SECONDS
         await self._observe_lag()
@@ -225,13 +268,15 @@ class RunnerGroup:
             read_ahead, failed_ahead = await self._batch(ahead, pointers, BATCH)
             read_behind, failed_behind = await self._batch(behind, pointers, size)
             return read_ahead or read_behind, failed_ahead + failed_behind
-        return await self._batch(runners, pointers, size)
+        return await self._batch(runners, pointers, size, read_ahead=True)
 
-    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer], size: int
-                     ) -> tuple[bool, list[Failure]]:
-        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, size)
+    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer], size: int,
+                     read_ahead: bool = False) -> tuple[bool, list[Failure]]:
+        events = await self._pages.read(min(pointers[r.name].position for r in runners) + 1, size)
         if not events:
             return False, []
+        if read_ahead and len(events) >= size:  # far behind: the next page is read while this one is folded
+            self._pages.prefetch(events[-1].position + 1, next_size(size))
         work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]
         work = [(r, mine) for r, mine in work if mine]  # a runner ahead of this batch waits for the others
         outcomes = await asyncio.gather(*(r._fold(pointers[r.name], mine) for r, mine in work),
