@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,9 @@ class Rebuilt:
     switched: dict[str, tuple[str, int]] = field(default_factory=dict)
     failed: dict[str, PoisonEvent] = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)
+    #: Seconds spent reading and folding pages (what a rate is of), and the rest: preparing and switching.
+    fold_seconds: float = 0.0
+    other_seconds: float = 0.0
 
 
 async def replay(db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection,
@@ -61,6 +65,7 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                   progress: Progress | None = None) -> Rebuilt:
     """Rebuild `projections` in one pass of the log and switch each to its new collection; the replaced
     collections are left for `drop_replaced` (reads already routed to them finish first)."""
+    started = time.monotonic()
     await drop_leftovers(db, [p.name for p in projections])
     targets = {p.name: new_collection_name(p.name) for p in projections}
     for p in projections:
@@ -70,6 +75,7 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
         while pending:
             lives = {name: await load_pointer(db, name) for name in pending}
             goal = max(await store.head(), *(live.position for live in lives.values()))
+            folding = time.monotonic()
             while position < goal:
                 events = await pages.read(position + 1, REPLAY_BATCH)
                 if not events:
@@ -80,6 +86,7 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                 position = events[-1].position
                 if progress:
                     progress(position, max(goal, position))
+            done.fold_seconds += time.monotonic() - folding
             for name, live in lives.items():
                 if name in pending and position >= live.position and await switch(db, live, targets[name], position):
                     del pending[name]  # else the live runner moved past: caught up again on the next round
@@ -87,6 +94,7 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                     if live.collection != targets[name]:
                         done.replaced.append(live.collection)
     finally:
+        done.other_seconds = time.monotonic() - started - done.fold_seconds
         pages.cancel()
         for name in pending:  # not switched: interrupted, or failed
             await _drop(db, targets[name])
