@@ -45,6 +45,9 @@ async def replay_main(db: AsyncDatabase[dict[str, Any]], store: EventStore, grac
               f"({poison.event.type}): {poison.error}; live read model left as it was", file=sys.stderr)
     folded = max((position for _, position in rebuilt.switched.values()), default=0)
     print(f"replayed {folded:,} events into {len(rebuilt.switched)} read model(s) in one pass: {took:.1f} s, "
-          f"{folded / max(took, 1e-9):,.0f} events/s")
+          f"{folded / max(rebuilt.fold_seconds, 1e-9):,.0f} events/s folding ({rebuilt.fold_seconds:.1f} s; "
+          f"preparing and switching {rebuilt.other_seconds:.1f} s)")
+    if rebuilt.replaced:
+        print(f"dropping the {len(rebuilt.replaced)} replaced collection(s) after a {grace:g} s grace")
     await drop_replaced(db, rebuilt.replaced, grace)
     return 1 if rebuilt.failed else 0

@@ -8,11 +8,12 @@ collection."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Final
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.clock import iso
 from domain.events import RecordedEvent
@@ -21,9 +22,10 @@ Collection = AsyncCollection[dict[str, Any]]
 #: An index's keys: one field, or (field, direction) pairs for a compound index, e.g. an equality filter's field
 #: then the listing's sort key, so a filtered page is read in index order instead of sorted whole.
 IndexKeys = str | Sequence[tuple[str, int]]
-__all__ = ["Collection", "IndexKeys", "Projection", "fold", "iso"]
-
-
+__all__ = ["Collection", "IndexKeys", "Projection", "fold", "fold_sets", "iso"]
+DUPLICATE_KEY: Final = 11000
+#: (document id, position, fields): an event's `$set` of one document.
+SetChange = tuple[str, int, dict[str, Any]]
 
 async def fold(coll: Collection, doc_id: str, position: int, update: dict[str, Any]) -> bool:
     """Apply `update` to document `doc_id` once for the event at `position`; False if it was already applied."""
@@ -33,6 +35,27 @@ async def fold(coll: Collection, doc_id: str, position: int, update: dict[str, A
     except DuplicateKeyError:
         return False
     return bool(result.matched_count or result.upserted_id is not None)
+
+
+async def fold_sets(coll: Collection, changes: Iterable[SetChange]) -> None:
+    """Fold a batch's `$set`s (in position order) with one `bulk_write`, one write per document: its changes merged
+    in order, guarded by the last one's position. Whichever of them a crash left already folded, the merged `$set`
+    gives the same document (each field ends at its last value in the batch, and the batch holds every event past the
+    checkpoint), and a document already past the last one refuses the upsert on `_id`: "already applied", as in
+    `fold()`. A write refused on another unique key is dropped as `fold()` drops it."""
+    merged: dict[str, tuple[int, dict[str, Any]]] = {}
+    for doc_id, position, fields in changes:
+        _, before = merged.get(doc_id, (0, {}))
+        merged[doc_id] = (position, {**before, **fields})
+    if not merged:
+        return
+    writes = [UpdateOne({"_id": doc_id, "_pos": {"$lt": position}}, {"$set": {**fields, "_pos": position}},
+                        upsert=True) for doc_id, (position, fields) in merged.items()]
+    try:
+        await coll.bulk_write(writes, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise
 
 
 class Projection:

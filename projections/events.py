@@ -35,7 +35,7 @@ from domain.events import RecordedEvent
 from domain.promotion_events import EventActivated, EventCreated, EventDeactivated, EventUpdated, PromotionStatus
 from domain.promotion_shape import details_document, promotion_json
 from projections import counts
-from projections.base import Collection, Projection, fold, iso
+from projections.base import Collection, Projection, SetChange, fold_sets, iso
 from projections.paging import Paging, Query, Sort, all_of, count, page_of_union
 
 OPEN_END_MS: Final = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -78,30 +78,10 @@ class EventsProjection(Projection):
         await self.apply_batch(coll, [event])
 
     async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
-        """Each event's document, in order, then the listing's folded totals in one write (projections/counts.py)."""
-        for event in events:
-            await self._fold(coll, event)
+        """Every fold is a `$set`: one write per promotion per batch (projections/base.py `fold_sets`), then the
+        listing's folded totals in one write (projections/counts.py)."""
+        await fold_sets(coll, (change for event in events if (change := promotion_change(event)) is not None))
         await counts.apply_moves(coll, (move for event in events for move in count_moves(event)))
-
-    async def _fold(self, coll: Collection, event: RecordedEvent) -> None:
-        e = event.event
-        match e:
-            case EventCreated():
-                await fold(coll, e.promotion_id, event.position, {"$set": {
-                    **details_document(e.name, e.description, e.period_start, e.period_end, e.reward_condition),
-                    **period_keys(e.period_start, e.period_end), "status": str(e.status),
-                    "newest": newest_key(e.created_at, e.promotion_id), "createdBy": e.created_by,
-                    "createdAt": iso(e.created_at), "updatedAt": iso(e.created_at),
-                    "updatedBy": e.created_by}})
-            case EventUpdated():
-                await fold(coll, e.promotion_id, event.position, {"$set": {
-                    **details_document(e.name, e.description, e.period_start, e.period_end, e.reward_condition),
-                    **period_keys(e.period_start, e.period_end), "updatedAt": iso(e.updated_at),
-                    "updatedBy": e.updated_by}})
-            case EventActivated() | EventDeactivated():
-                status = PromotionStatus.ACTIVE if isinstance(e, EventActivated) else PromotionStatus.INACTIVE
-                await fold(coll, e.promotion_id, event.position, {"$set": {
-                    "status": str(status), "updatedAt": iso(e.at), "updatedBy": e.changed_by}})
 
     async def create_indexes(self, coll: Collection) -> None:
         """Also starts the counters of an empty collection, and gives the period keys to events folded before they
@@ -110,6 +90,28 @@ class EventsProjection(Projection):
         await counts.start(coll)
         await super().create_indexes(coll)
         await backfill_keys(coll)
+
+
+def promotion_change(event: RecordedEvent) -> SetChange | None:
+    """The promotion an event changes, at its position, and the fields it sets."""
+    e = event.event
+    match e:
+        case EventCreated():
+            return e.promotion_id, event.position, {
+                **details_document(e.name, e.description, e.period_start, e.period_end, e.reward_condition),
+                **period_keys(e.period_start, e.period_end), "status": str(e.status),
+                "newest": newest_key(e.created_at, e.promotion_id), "createdBy": e.created_by,
+                "createdAt": iso(e.created_at), "updatedAt": iso(e.created_at), "updatedBy": e.created_by}
+        case EventUpdated():
+            return e.promotion_id, event.position, {
+                **details_document(e.name, e.description, e.period_start, e.period_end, e.reward_condition),
+                **period_keys(e.period_start, e.period_end), "updatedAt": iso(e.updated_at),
+                "updatedBy": e.updated_by}
+        case EventActivated() | EventDeactivated():
+            status = PromotionStatus.ACTIVE if isinstance(e, EventActivated) else PromotionStatus.INACTIVE
+            return e.promotion_id, event.position, {"status": str(status), "updatedAt": iso(e.at),
+                                                    "updatedBy": e.changed_by}
+    return None
 
 
 def count_moves(event: RecordedEvent) -> list[counts.Move]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +29,10 @@ from projections.base import Projection
 from projections.counts import companion
 from projections.pointers import POINTERS, load_pointer, new_collection_name, switch
 from projections.poison import PoisonEvent
-from projections.runner import fold_batch
+from projections.runner import ReadAhead, fold_batch
 
-REPLAY_BATCH = 2000
+#: Commits per page: a replay is far behind by definition (projections/runner.py MAX_BATCH).
+REPLAY_BATCH = 5000
 #: (position folded, the position to reach) after every page.
 Progress = Callable[[int, int], None]
 
@@ -43,6 +45,9 @@ class Rebuilt:
     switched: dict[str, tuple[str, int]] = field(default_factory=dict)
     failed: dict[str, PoisonEvent] = field(default_factory=dict)
     replaced: list[str] = field(default_factory=list)
+    #: Seconds spent reading and folding pages (what a rate is of), and the rest: preparing and switching.
+    fold_seconds: float = 0.0
+    other_seconds: float = 0.0
 
 
 async def replay(db: AsyncDatabase[dict[str, Any]], store: EventStore, projection: Projection,
@@ -60,23 +65,28 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                   progress: Progress | None = None) -> Rebuilt:
     """Rebuild `projections` in one pass of the log and switch each to its new collection; the replaced
     collections are left for `drop_replaced` (reads already routed to them finish first)."""
+    started = time.monotonic()
     await drop_leftovers(db, [p.name for p in projections])
     targets = {p.name: new_collection_name(p.name) for p in projections}
     for p in projections:
         await p.create_indexes(db[targets[p.name]])
-    pending, done, position = {p.name: p for p in projections}, Rebuilt(), 0
+    pending, done, position, pages = {p.name: p for p in projections}, Rebuilt(), 0, ReadAhead(store)
     try:
         while pending:
             lives = {name: await load_pointer(db, name) for name in pending}
             goal = max(await store.head(), *(live.position for live in lives.values()))
+            folding = time.monotonic()
             while position < goal:
-                events = await store.read_all(position + 1, REPLAY_BATCH)
+                events = await pages.read(position + 1, REPLAY_BATCH)
                 if not events:
                     break
+                if events[-1].position < goal:  # the next page is read while this one is folded
+                    pages.prefetch(events[-1].position + 1, REPLAY_BATCH)
                 await _fold_page(db, pending, targets, events, done)
                 position = events[-1].position
                 if progress:
                     progress(position, max(goal, position))
+            done.fold_seconds += time.monotonic() - folding
             for name, live in lives.items():
                 if name in pending and position >= live.position and await switch(db, live, targets[name], position):
                     del pending[name]  # else the live runner moved past: caught up again on the next round
@@ -84,6 +94,8 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], store: EventStore, projecti
                     if live.collection != targets[name]:
                         done.replaced.append(live.collection)
     finally:
+        done.other_seconds = time.monotonic() - started - done.fold_seconds
+        pages.cancel()
         for name in pending:  # not switched: interrupted, or failed
             await _drop(db, targets[name])
     return done

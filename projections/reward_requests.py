@@ -13,9 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from pymongo import UpdateOne
-from pymongo.errors import BulkWriteError
-
 from domain.events import DomainEvent, RecordedEvent
 from domain.reward_request import (
     RequestStatus,
@@ -29,11 +26,10 @@ from domain.reward_request import (
     request_json,
 )
 from projections import counts
-from projections.base import Collection, Projection
+from projections.base import Collection, Projection, fold_sets
 from projections.paging import Paging, Sort, page_of
 
 NEWEST_FIRST: Final[Sort] = (("requestedAt", -1), ("_id", -1))
-DUPLICATE_KEY: Final = 11000
 
 
 def fields_of(event: DomainEvent) -> tuple[str, dict[str, Any]] | None:
@@ -66,23 +62,8 @@ class RewardRequestsProjection(Projection):
         await self.apply_batch(coll, [event])
 
     async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
-        merged: dict[str, tuple[int, dict[str, Any]]] = {}  # request id -> (last position, fields)
-        for event in events:
-            if (change := fields_of(event.event)) is not None:
-                request_id, fields = change
-                _, before = merged.get(request_id, (0, {}))
-                merged[request_id] = (event.position, {**before, **fields})
-        writes = [UpdateOne({"_id": request_id, "_pos": {"$lt": position}},
-                            {"$set": {**fields, "_pos": position}}, upsert=True)
-                  for request_id, (position, fields) in merged.items()]
-        if not writes:
-            return
-        try:
-            await coll.bulk_write(writes, ordered=False)
-        except BulkWriteError as exc:
-            refused = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
-            if refused:
-                raise
+        await fold_sets(coll, ((change[0], event.position, change[1]) for event in events
+                               if (change := fields_of(event.event)) is not None))
         await counts.apply_moves(coll, (move for event in events for move in count_moves(event)))
 
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Final
 
 from domain.events import RecordedEvent
 from domain.reward import RewardCreated, RewardType, reward_document, reward_json
-from projections.base import Collection, Projection, fold
+from projections.base import Collection, Projection, fold_sets
 from projections.paging import Paging, Sort, page_of
 
 NEWEST_FIRST: Final[Sort] = (("createdAt", -1), ("_id", 1))
@@ -18,10 +18,17 @@ class RewardsProjection(Projection):
     indexes = (((("type", 1), ("createdAt", -1)), False), ("createdAt", False))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
-        e = event.event
-        if isinstance(e, RewardCreated):
-            doc = reward_document(e.reward_id, e.spec, e.created_at, e.created_by)
-            await fold(coll, e.reward_id, event.position, {"$set": {k: v for k, v in doc.items() if k != "_id"}})
+        await self.apply_batch(coll, [event])
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        """One write per reward per batch (projections/base.py `fold_sets`), not one per event."""
+        await fold_sets(coll, ((e.reward_id, event.position, _fields(e)) for event in events
+                               if isinstance(e := event.event, RewardCreated)))
+
+
+def _fields(e: RewardCreated) -> dict[str, Any]:
+    doc = reward_document(e.reward_id, e.spec, e.created_at, e.created_by)
+    return {k: v for k, v in doc.items() if k != "_id"}
 
 
 #: The one rendering of a reward, which the handler answers with too.

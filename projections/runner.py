@@ -33,7 +33,12 @@ from projections.pointers import Advance, Pointer, advance_all, load_pointer, lo
 from projections.poison import PoisonEvent, first_unreadable, transient
 
 log = logging.getLogger("ledger.projectors")
+#: Events read per batch near the head (a cycle's first read): small, so a fold answers read-your-writes quickly.
 BATCH = 1000
+#: While reads keep coming back full the runners are far behind (a start after downtime, a new projection): each
+#: next read doubles, up to this, so the store answers fewer, larger reads and each projection writes fewer, larger
+#: bulk writes (one per batch, coalesced per document) and the pointers move once per batch.
+MAX_BATCH = 8000
 IDLE_POLL_SECONDS = 0.5
 LAG_SECONDS = 1.0
 POINTER_TTL_SECONDS = 0.5
@@ -178,6 +183,45 @@ class Follower(Protocol):
     async def offer(self, events: list[RecordedEvent]) -> None: ...
 
 
+def next_size(size: int) -> int:
+    """The batch after a full one of `size` (see MAX_BATCH)."""
+    return min(2 * size, max(MAX_BATCH, BATCH))
+
+
+class ReadAhead:
+    """The next page of the log, read while the current one is folded: far behind, a catch-up is otherwise one
+    round trip after another, and the store and the folding process each wait for the other half the time. The log
+    past a position only grows, so a page read ahead is what reading it then would give; one not asked for next
+    (a runner failed, so the group reads from elsewhere) is cancelled, as is one left when the catch-up ends (it
+    would be stale by the next one)."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self._next: tuple[tuple[int, int], asyncio.Task[list[RecordedEvent]]] | None = None
+
+    async def read(self, start: int, size: int) -> list[RecordedEvent]:
+        ahead, self._next = self._next, None
+        if ahead is not None:
+            if ahead[0] == (start, size):
+                return await ahead[1]
+            _discard(ahead[1])
+        return await self.store.read_all(start, size)
+
+    def prefetch(self, start: int, size: int) -> None:
+        self.cancel()
+        self._next = ((start, size), asyncio.ensure_future(self.store.read_all(start, size)))
+
+    def cancel(self) -> None:
+        if self._next is not None:
+            _discard(self._next[1])
+            self._next = None
+
+
+def _discard(task: asyncio.Task[list[RecordedEvent]]) -> None:
+    task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failed read nobody waits for is no error
+
+
 class RunnerGroup:
     """The projection runners of one process, sharing the store work: per batch one `read_all` from the lowest
     pointer for all of them (each folds the events past its own pointer, concurrently) and one `bulk_write` of
@@ -188,6 +232,7 @@ class RunnerGroup:
         self.db, self.store, self.runners, self.followers = db, store, list(runners), list(followers)
         self._retry_at: dict[str, float] = {}
         self._lag_observed = 0.0
+        self._pages = ReadAhead(store)
 
     async def catch_up(self) -> list[Failure]:
         """Fold batches until the tail; returns the runners whose batch failed this time, and why."""
@@ -195,35 +240,43 @@ class RunnerGroup:
         due = [r for r in self.runners if self._retry_at.get(r.name, 0.0) <= now]
         due = [r for r in due if not r.stopped or await r._resumable()]
         failures: list[Failure] = []
-        while due:
-            read, failed = await self._step(due)
-            failures += failed
-            due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
-            if read < BATCH:  # a short batch was the tail: no need to read an empty one after it
-                break
+        size = BATCH
+        try:
+            while due:
+                full, failed = await self._step(due, size)
+                failures += failed
+                due = [r for r in due if not r.stopped and all(r is not f for f, _ in failed)]
+                if not full:  # a short batch was the tail: no need to read an empty one after it
+                    break
+                size = next_size(size)
+        finally:
+            self._pages.cancel()
         for runner, _ in failures:
             self._retry_at[runner.name] = time.monotonic() + RETRY_SECONDS
         await self._observe_lag()
         return failures
 
-    async def _step(self, runners: list[ProjectionRunner]) -> tuple[int, list[Failure]]:
-        """One batch for `runners`; how many events were read (0 = all caught up) and which runners failed."""
+    async def _step(self, runners: list[ProjectionRunner], size: int) -> tuple[bool, list[Failure]]:
+        """One batch for `runners` (of `size` events, or BATCH for those near the head while others catch up);
+        whether a read came back full (more to come) and which runners failed."""
         pointers = await self._pointers(runners)
         front = max(p.position for p in pointers.values())
         behind = [r for r in runners if pointers[r.name].position < front - BATCH]
         if behind and len(behind) < len(runners):
             # One far behind (new, or resumed after a long stop) must not hold the others back while it catches up.
             ahead = [r for r in runners if r not in behind]
-            read_ahead, failed_ahead = await self._batch(ahead, pointers)
-            read_behind, failed_behind = await self._batch(behind, pointers)
-            return max(read_ahead, read_behind), failed_ahead + failed_behind
-        return await self._batch(runners, pointers)
+            read_ahead, failed_ahead = await self._batch(ahead, pointers, BATCH)
+            read_behind, failed_behind = await self._batch(behind, pointers, size)
+            return read_ahead or read_behind, failed_ahead + failed_behind
+        return await self._batch(runners, pointers, size, read_ahead=True)
 
-    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer]
-                     ) -> tuple[int, list[Failure]]:
-        events = await self.store.read_all(min(pointers[r.name].position for r in runners) + 1, BATCH)
+    async def _batch(self, runners: list[ProjectionRunner], pointers: dict[str, Pointer], size: int,
+                     read_ahead: bool = False) -> tuple[bool, list[Failure]]:
+        events = await self._pages.read(min(pointers[r.name].position for r in runners) + 1, size)
         if not events:
-            return 0, []
+            return False, []
+        if read_ahead and len(events) >= size:  # far behind: the next page is read while this one is folded
+            self._pages.prefetch(events[-1].position + 1, next_size(size))
         work = [(r, [e for e in events if e.position > pointers[r.name].position]) for r in runners]
         work = [(r, mine) for r, mine in work if mine]  # a runner ahead of this batch waits for the others
         outcomes = await asyncio.gather(*(r._fold(pointers[r.name], mine) for r, mine in work),
@@ -240,7 +293,7 @@ class RunnerGroup:
                 moves.append((runner, outcome))
         if moves:
             await self._advance(moves, events[-1])
-        return len(events), failures
+        return len(events) >= size, failures
 
     async def _pointers(self, runners: list[ProjectionRunner]) -> dict[str, Pointer]:
         """Each runner's pointer: the one it keeps if fresh, the others in one read."""

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from domain.events import RecordedEvent
 from domain.user import UserLoggedIn, UserRegistered, UserRolesChanged, normalise_email, user_json
-from projections.base import Collection, Projection, fold, iso
+from projections.base import Collection, Projection, SetChange, fold_sets, iso
 
 
 class UsersProjection(Projection):
@@ -15,16 +15,25 @@ class UsersProjection(Projection):
     indexes = (("email", True), ("createdAt", False))
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
-        e = event.event
-        match e:
-            case UserRegistered():
-                await fold(coll, e.user_id, event.position, {"$set": {
-                    "email": e.email, "roles": [str(r) for r in e.roles], "createdAt": iso(e.registered_at),
-                    "lastLoginAt": None}})
-            case UserRolesChanged():
-                await fold(coll, e.user_id, event.position, {"$set": {"roles": [str(r) for r in e.roles]}})
-            case UserLoggedIn():
-                await fold(coll, e.user_id, event.position, {"$set": {"lastLoginAt": iso(e.logged_in_at)}})
+        await self.apply_batch(coll, [event])
+
+    async def apply_batch(self, coll: Collection, events: list[RecordedEvent]) -> None:
+        """Every fold is a `$set`: one write per user per batch (projections/base.py `fold_sets`); a busy login
+        period was one store write per login."""
+        await fold_sets(coll, (change for event in events if (change := user_change(event)) is not None))
+
+
+def user_change(event: RecordedEvent) -> SetChange | None:
+    """The user an event changes, at its position, and the fields it sets."""
+    match event.event:
+        case UserRegistered() as e:
+            return e.user_id, event.position, {"email": e.email, "roles": [str(r) for r in e.roles],
+                                               "createdAt": iso(e.registered_at), "lastLoginAt": None}
+        case UserRolesChanged() as e:
+            return e.user_id, event.position, {"roles": [str(r) for r in e.roles]}
+        case UserLoggedIn() as e:
+            return e.user_id, event.position, {"lastLoginAt": iso(e.logged_in_at)}
+    return None
 
 
 #: The one rendering of a user, which the handlers answer with too.

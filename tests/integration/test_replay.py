@@ -112,6 +112,8 @@ async def test_replay_cli_rebuilds_and_reports(server_env, mongo_db):
     everything = await asyncio.to_thread(replay_cli, env, "--all")
     assert everything.returncode == 0, everything.stderr
     assert f"replayed 5 events into {len(all_projections())} read model(s) in one pass" in everything.stdout
+    assert "events/s folding" in everything.stdout and "preparing and switching" in everything.stdout
+    assert "after a 0.6 s grace" in everything.stdout  # the grace is told apart, after the rate
 
 
 async def test_replay_all_reads_the_log_once_for_every_read_model_and_each_equals_its_live_one(
