@@ -3,27 +3,31 @@
 
 Counters (the companion collection, projections/counts.py) are moved by `counts.apply_moves`, each once:
 - `totals`: fields `events:<status>`, `rewards:<type>`, `requests:<status>`, `users`, `participants`, `attached`.
-- a bucket document per hour, day and ISO week (projections/dashboard_buckets.py keys) with the fields of
-  `BUCKET_FIELDS` that something moved, plus, on day documents only, `lastActive`: how many users' latest activity
-  falls on that day (so the headline active users of a window of days is one sum, exact, without a scan).
+- per hour, day and ISO week bucket, the fields of `BUCKET_FIELDS` that something moved, plus, for days only,
+  `lastActive`: how many users' latest activity falls on that day (so the headline active users of a window of
+  days is one sum, exact, without a scan). A bucket's fields are `<column>@<slot>` fields of its page document (the
+  hours of a day, the days of a month, the weeks of a year: projections/dashboard_buckets.py `page_of`), so a
+  catch-up batch moves a few dozen pages rather than one document per hour, and the longest timeline is ~42 reads.
 
 State the counters are derived from lives in the read model's own collection, one document each:
-- `a:<user>:<week key>`: the user is counted active in that ISO week (the document exists), on the days in `days`
-  and in the hours in `hours` (bucket keys): one document per user and week rather than a marker per bucket, as a
-  state write is most of a batch's cost on the stand-in (~0.2 ms a document);
+- `a:<user>`: the user's active days and hours, one field per active day (its key, `d:2026-11-25`) holding the
+  day's active hours as a 24-bit mask, and `last`, the latest of those days. One document per user, because a state
+  write is most of a batch's cost on the stand-in (~0.1-0.2 ms a document): a batch writes it at most once (only
+  the fields it changed), whatever the user did in it, and an activity in an hour already marked writes nothing.
+  It grows by a field per day the user was ever active (~25 bytes): activities may be backdated arbitrarily, so
+  exactness needs the whole history;
 - `p:<user>` marks a participant (a user with a reward request);
-- `u:<user>` the user's latest activity day (`day`) and the position that set it (`_pos`);
 - `r:<request>` the request's `requestedAt` (milliseconds), read when it is decided.
 
 Crash safety without transactions: a batch reads the state documents it touches (one `find`), derives every move
 from them, writes the counters FIRST (guarded by their `_pos`), then the state. A crash between the two leaves the
-state as it was, so the refold derives the same moves at the same positions, which the counters' guards skip. State
-written means its moves were counted: a marker present counts nothing again; a `u:` document moved past an event's
-position has folded it. So a batch costs three round trips (read state, write counters, write state) whatever
-its size."""
+state as it was (or some documents written, each whole for the batch), so the refold derives the same moves, or
+none for what was written, at the same positions, which the counters' guards skip. So a batch costs three round
+trips (read state, write counters, write state) whatever its size."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,7 +50,7 @@ from domain.reward_request import RewardRequestApproved, RewardRequested, Reward
 from domain.user import UserLoggedIn, UserRegistered
 from projections import counts
 from projections.base import Collection, Projection
-from projections.dashboard_buckets import Bucket, decision_bin, key, keys, starts
+from projections.dashboard_buckets import Bucket, cell, decision_bin, key, keys, page_of, week_days
 from projections.events import epoch_ms
 
 TOTALS: Final = "totals"
@@ -61,10 +65,10 @@ def ttd_field(index: int) -> str:
 
 @dataclass
 class _Batch:
-    """One batch's state documents (as read, then as changed) and the counter moves derived so far."""
+    """One batch's state documents (as read, then as changed), the fields it changed, and the counter moves."""
 
     state: dict[str, dict[str, Any] | None]
-    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)  # document -> the fields to `$set`
     moves: list[counts.Move] = field(default_factory=list)
     fresh: set[str] = field(default_factory=set)  # the state documents absent when read
 
@@ -73,10 +77,15 @@ class _Batch:
 
     def in_buckets(self, at: datetime, name: str, position: int, delta: int = 1) -> None:
         for bucket_key in keys(at):
-            self.move(f"{bucket_key}#{name}", position, delta)
+            self.move(cell(bucket_key, name), position, delta)
 
-    def put(self, doc_id: str, doc: dict[str, Any]) -> None:
-        self.state[doc_id] = self.changed[doc_id] = doc
+    def put(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Set `fields` of state document `doc_id` (created if absent), in memory and for `write_state`."""
+        doc = self.state.get(doc_id)
+        if doc is None:
+            doc = self.state[doc_id] = {}
+        doc.update(fields)
+        self.changed.setdefault(doc_id, {}).update(fields)
 
     def mark(self, doc_id: str, position: int) -> bool:
         """Create marker `doc_id` unless it exists; True if this event created it."""
@@ -86,19 +95,27 @@ class _Batch:
         return True
 
     def active(self, user_id: str, at: datetime, position: int) -> None:
-        """Count the user active in `at`'s hour, day and week, each the first time (the user-week document)."""
+        """Count the user active in `at`'s hour, day and week, each the first time, and move the user's latest
+        active day (`lastActive`: one user less on the old day, one more on the new) if `at` is later."""
         hour, day, week = keys(at)
-        doc_id = f"a:{user_id}:{week}"
-        doc = self.state.get(doc_id) or {"days": [], "hours": [], "pos": position}
-        if doc["pos"] == position:  # new: this event is the user's first in the week
-            self.move(f"{week}#activeUsers", position)
-        new_day, new_hour = day not in doc["days"], hour not in doc["hours"]
-        if new_day:
-            self.move(f"{day}#activeUsers", position)
-        if new_hour:
-            self.move(f"{hour}#activeUsers", position)
-        if new_day or new_hour:  # always so for a new document
-            self.put(doc_id, {**doc, "days": doc["days"] + [day] * new_day, "hours": doc["hours"] + [hour] * new_hour})
+        doc_id, bit = f"a:{user_id}", 1 << int(hour[-2:])
+        doc = self.state.get(doc_id) or {}
+        hours = int(doc.get(day, 0))
+        if hours & bit:  # the hour is marked, so its day and week are, and `last` is at least its day
+            return
+        self.move(cell(hour, "activeUsers"), position)
+        changes: dict[str, Any] = {day: hours | bit}
+        if not hours:
+            self.move(cell(day, "activeUsers"), position)
+            if not any(other in doc for other in week_days(week)):
+                self.move(cell(week, "activeUsers"), position)
+            last = doc.get("last")
+            if last is None or day > last:
+                if last is not None:
+                    self.move(cell(last, "lastActive"), position, -1)
+                self.move(cell(day, "lastActive"), position)
+                changes["last"] = day
+        self.put(doc_id, changes)
 
 
 def state_ids(event: RecordedEvent) -> list[str]:
@@ -108,7 +125,7 @@ def state_ids(event: RecordedEvent) -> list[str]:
         case UserActivityRecorded() | UserLoggedIn():
             at = activity_time(event)
             assert at is not None
-            return [f"a:{e.user_id}:{keys(at)[2]}", f"u:{e.user_id}"]
+            return [f"a:{e.user_id}"]
         case RewardRequested():
             return [f"p:{e.user_id}", f"r:{e.request_id}"]
         case RewardRequestApproved() | RewardRequestRejected():
@@ -168,7 +185,6 @@ def fold_event(batch: _Batch, event: RecordedEvent) -> None:
             if isinstance(e, UserActivityRecorded):
                 batch.in_buckets(at, "activities", p)
             batch.active(e.user_id, at, p)
-            last_active(batch, e.user_id, at, p)
         case EventCreated():
             batch.move(f"{TOTALS}#events:{e.status}", p)
             batch.in_buckets(e.created_at, "eventsCreated", p)
@@ -200,25 +216,13 @@ def fold_event(batch: _Batch, event: RecordedEvent) -> None:
                 batch.in_buckets(e.decided_at, ttd_field(decision_bin(took / 1000)), p)
 
 
-def last_active(batch: _Batch, user_id: str, at: datetime, position: int) -> None:
-    """Move the user's latest active day to `at`'s day if it is later: one user less on the old day, one more on
-    the new. An event at or before the document's `_pos` was folded with it."""
-    doc_id, day = f"u:{user_id}", keys(at)[1]
-    doc = batch.state.get(doc_id)
-    if doc is not None and (int(doc["_pos"]) >= position or doc["day"] >= day):
-        return
-    if doc is not None:
-        batch.move(f"{doc['day']}#lastActive", position, -1)
-    batch.move(f"{day}#lastActive", position)
-    batch.put(doc_id, {"day": day, "_pos": position})
-
-
 async def write_state(coll: Collection, changed: dict[str, dict[str, Any]], fresh: set[str]) -> None:
     """The state documents a batch changed, at their final values: the new ones in one unordered `insert_many`
-    (about half the stand-in's cost of an upsert), the others in one unordered bulk of `$set`s."""
-    new = [{**doc, "_id": doc_id} for doc_id, doc in changed.items() if doc_id in fresh]
-    updates = [UpdateOne({"_id": doc_id}, {"$set": {k: v for k, v in doc.items() if k != "_id"}}, upsert=True)
-               for doc_id, doc in changed.items() if doc_id not in fresh]
+    (about half the stand-in's cost of an upsert), the others in one unordered bulk of `$set`s of the fields the
+    batch changed."""
+    new = [{**fields, "_id": doc_id} for doc_id, fields in changed.items() if doc_id in fresh]
+    updates = [UpdateOne({"_id": doc_id}, {"$set": fields}, upsert=True)
+               for doc_id, fields in changed.items() if doc_id not in fresh]
     if new:
         await _unless_written(coll.insert_many(new, ordered=False))
     if updates:
@@ -246,10 +250,17 @@ async def read_counters(coll: Collection, ids: Iterable[str]) -> dict[str, dict[
     return out
 
 
-async def read_range(coll: Collection, first: datetime, last: datetime, bucket: Bucket) -> dict[str, dict[str, int]]:
-    """The bucket documents from the one holding `first` to the one holding `last`, by `_id` (one `find`: the
-    stand-in answers an `$in` of 1,000 ids in ~26 ms, the same `_id` range in ~42 ms)."""
-    return await read_counters(coll, (key(start, bucket) for start in starts(first, last, bucket)))
+async def read_buckets(coll: Collection, bucket_keys: Iterable[str], *others: str) -> dict[str, dict[str, int]]:
+    """The counters of buckets `bucket_keys` (each `{column: n}`, empty when nothing moved it), read from their
+    pages, with the counter documents `others` (e.g. `totals`) in the same `find`."""
+    wanted = list(bucket_keys)
+    pages = await read_counters(coll, [*others, *dict.fromkeys(page_of(k)[0] for k in wanted)])
+    slots: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for page, fields in pages.items():
+        for name, n in fields.items() if page not in others else ():
+            column, _, slot = name.partition("@")
+            slots[page, slot][column] = n
+    return {**{doc: pages[doc] for doc in others}, **{k: slots.get(page_of(k), {}) for k in wanted}}
 
 
 def active_window_days(today: datetime, days: int) -> list[str]:

@@ -1,7 +1,10 @@
 """Time buckets of the dashboards (docs/dashboards.md): UTC hours, UTC days and ISO weeks (Monday 00:00 UTC).
 
-A bucket is named by a key that sorts as its start does (`h:2026-11-25T10`, `d:2026-11-25`, `w:2026-11-23`): the
-`_id` of its counters' document, so a range's buckets are read by their keys."""
+A bucket is named by a key that sorts as its start does (`h:2026-11-25T10`, `d:2026-11-25`, `w:2026-11-23`). Its
+counters are fields of a *page*, one document for the buckets of the next coarser unit (`page_of`): the hours of a
+day (`h:2026-11-25`, slot `10`), the days of a month (`d:2026-11`, slot `25`), the weeks whose Monday falls in a
+year (`w:2026`, slot `11-23`). So the longest timeline (1,000 buckets) reads at most ~42 documents, not 1,000, and a
+batch of a catch-up moves a few dozen documents, not one per hour it touches."""
 
 from __future__ import annotations
 
@@ -59,6 +62,27 @@ def keys(at: datetime) -> tuple[str, str, str]:
 def _keys_of_hour(year: int, month: int, day: int, hour: int) -> tuple[str, str, str]:
     at = datetime(year, month, day, hour, tzinfo=UTC)
     return key(at, Bucket.HOUR), key(at, Bucket.DAY), key(at, Bucket.WEEK)
+
+
+@lru_cache(maxsize=8192)
+def page_of(bucket_key: str) -> tuple[str, str]:
+    """The page document holding bucket `bucket_key`'s counters and the bucket's slot in it (module docstring):
+    the key cut before its last part (hour, day of month, month-day of the week's Monday)."""
+    cut = {"h": 12, "d": 9, "w": 6}[bucket_key[0]]
+    return bucket_key[:cut], bucket_key[cut + 1:]
+
+
+def cell(bucket_key: str, column: str) -> str:
+    """The counter of `column` in bucket `bucket_key`: `<page>#<column>@<slot>` (projections/counts.py moves)."""
+    page, slot = page_of(bucket_key)
+    return f"{page}#{column}@{slot}"
+
+
+@lru_cache(maxsize=1024)
+def week_days(week_key: str) -> tuple[str, ...]:
+    """The day keys of the ISO week `week_key` (Monday to Sunday)."""
+    monday = datetime.fromisoformat(week_key[2:]).replace(tzinfo=UTC)
+    return tuple(key(monday + timedelta(days=n), Bucket.DAY) for n in range(7))
 
 
 def starts(first: datetime, last: datetime, bucket: Bucket) -> list[datetime]:

@@ -1,7 +1,7 @@
 """The four dashboards, rendered from the dashboard read model's counters (projections/dashboard.py) in camelCase.
 
-Each answer is a few reads: the `totals` document and the active window's days by `_id` (one `find`), and the
-timeline's bucket documents (one `$in` of their keys, at most `MAX_BUCKETS`). Definitions: docs/dashboards.md."""
+Each answer is one `find` by `_id`: the `totals` document, the pages holding the active window's days (two
+months at most) and the timeline's buckets (at most ~42 pages for `MAX_BUCKETS`). Definitions: docs/dashboards.md."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.clock import iso
 from projections.base import Collection
-from projections.dashboard import TOTALS, active_window_days, read_counters, read_range, ttd_field
+from projections.dashboard import TOTALS, active_window_days, read_buckets, ttd_field
 from projections.dashboard_buckets import ACTIVE_WINDOW_DAYS, DECISION_BINS, Bucket, floor, key, percentile_edge, starts
 
 Counters = dict[str, int]
@@ -48,32 +48,31 @@ def request_statuses(totals: Counters) -> dict[str, int]:
     return {**by_status, "total": sum(by_status.values())}
 
 
-async def _totals_and_active(coll: Collection, now: datetime) -> tuple[Counters, dict[str, Any]]:
-    days = active_window_days(now, ACTIVE_WINDOW_DAYS)
-    docs = await read_counters(coll, [TOTALS, *days])
-    active = sum(docs[day].get("lastActive", 0) for day in days)
-    window_start = floor(now - timedelta(days=ACTIVE_WINDOW_DAYS - 1), Bucket.DAY)
-    return docs[TOTALS], {"count": active, "windowDays": ACTIVE_WINDOW_DAYS, "from": iso(window_start),
-                          "to": iso(now)}
-
-
-async def _timeline(coll: Collection, window: Window) -> list[tuple[datetime, Counters]]:
-    """Every bucket of the window, in order, an empty one as zeros (an empty dict)."""
-    docs = await read_range(coll, window.first, window.last, window.bucket)
-    return [(start, docs.get(key(start, window.bucket), {})) for start in starts(window.first, window.last,
-                                                                                   window.bucket)]
+async def _read(coll: Collection, now: datetime | None, window: Window | None) -> tuple[
+        Counters, dict[str, Any], list[tuple[datetime, Counters]]]:
+    """`totals`, the headline active users (when `now` is given) and the window's timeline (every bucket, in order,
+    an empty one as zeros), in one `find`."""
+    days = active_window_days(now, ACTIVE_WINDOW_DAYS) if now is not None else []
+    buckets = starts(window.first, window.last, window.bucket) if window is not None else []
+    timeline_keys = [key(start, window.bucket) for start in buckets] if window is not None else []
+    docs = await read_buckets(coll, [*days, *timeline_keys], TOTALS)
+    active: dict[str, Any] = {}
+    if now is not None:
+        window_start = floor(now - timedelta(days=ACTIVE_WINDOW_DAYS - 1), Bucket.DAY)
+        active = {"count": sum(docs[day].get("lastActive", 0) for day in days), "windowDays": ACTIVE_WINDOW_DAYS,
+                  "from": iso(window_start), "to": iso(now)}
+    return docs[TOTALS], active, [(start, docs[k]) for start, k in zip(buckets, timeline_keys, strict=True)]
 
 
 async def overview(coll: Collection, now: datetime) -> dict[str, Any]:
-    totals, active = await _totals_and_active(coll, now)
+    totals, active, _ = await _read(coll, now, None)
     return {"eventsByStatus": event_statuses(totals), "rewardsByType": reward_types(totals),
             "requestsByStatus": request_statuses(totals), "users": totals.get("users", 0), "activeUsers": active}
 
 
 async def event_analytics(coll: Collection, window: Window) -> dict[str, Any]:
-    totals = (await read_counters(coll, [TOTALS]))[TOTALS]
+    totals, _, timeline = await _read(coll, None, window)
     events, attached = event_statuses(totals)["total"], totals.get("attached", 0)
-    timeline = await _timeline(coll, window)
     return {**window.echo(), "statusDistribution": event_statuses(totals),
             "rewardsPerEvent": {"events": events, "attachedRewards": attached, "average": ratio(attached, events)},
             "eventsTimeline": [{"start": iso(start), "eventsCreated": c.get("eventsCreated", 0)}
@@ -81,8 +80,7 @@ async def event_analytics(coll: Collection, window: Window) -> dict[str, Any]:
 
 
 async def reward_analytics(coll: Collection, window: Window) -> dict[str, Any]:
-    totals = (await read_counters(coll, [TOTALS]))[TOTALS]
-    timeline = await _timeline(coll, window)
+    totals, _, timeline = await _read(coll, None, window)
     approved = sum(c.get("approved", 0) for _, c in timeline)
     decided = approved + sum(c.get("rejected", 0) for _, c in timeline)
     bins = [sum(c.get(ttd_field(i), 0) for _, c in timeline) for i in range(len(DECISION_BINS))]
@@ -101,8 +99,7 @@ async def reward_analytics(coll: Collection, window: Window) -> dict[str, Any]:
 
 
 async def user_analytics(coll: Collection, window: Window, now: datetime) -> dict[str, Any]:
-    totals, active = await _totals_and_active(coll, now)
-    timeline = await _timeline(coll, window)
+    totals, active, timeline = await _read(coll, now, window)
     users, participants = totals.get("users", 0), totals.get("participants", 0)
     return {**window.echo(),
             "participationRate": {"participants": participants, "users": users, "rate": ratio(participants, users)},
