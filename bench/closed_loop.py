@@ -3,8 +3,11 @@ answered, for `--duration` seconds; prints the rate, p50/p95/p99 and errors, the
 rates beside them (bench/store_rates.py on the platform's own store). The load test's companion: where the open-loop
 profile says whether the original's rates hold, this says how far one route goes alone.
 
-    python -m bench.closed_loop {list-events,create-event,list-in-period,list-event-rewards} [--connections 8 32]
-                                [--duration 20] [--url URL]
+    python -m bench.closed_loop {list-events,create-event,list-in-period,list-event-rewards,dashboard,
+                                 dashboard-hours,dashboard-days} [--connections 8 32] [--duration 20] [--url URL]
+
+The dashboard kinds: `/dashboard`, and the largest timelines allowed (`MAX_BUCKETS` buckets ending now): user
+analytics by the hour (41 days) and reward analytics by the day (2.7 years).
 
 Against the `reward-ledger run` of DATA_DIR (its run.json) unless `--url`; signs in as seed-demo's operator."""
 
@@ -15,6 +18,7 @@ import asyncio
 import sys
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -23,7 +27,9 @@ from bench.e2e_bench import percentile
 from bench.loadtest import SetupError, login, running_platform
 from bench.loadtest_run import Request, Tally, _send
 from bench.store_rates import store_rates
+from domain.clock import iso
 from ops.seed_demo import DEMO_PASSWORD
+from projections.dashboard_buckets import MAX_BUCKETS
 
 START = "2026-01-01T00:00:00Z"
 
@@ -37,8 +43,19 @@ def request_of(kind: str, token: str, event_id: str) -> Request:
             return Request("GET", "/events?inPeriod=true", token)
         case "list-event-rewards":
             return Request("GET", f"/events/{event_id}/rewards", token)
+        case "dashboard":
+            return Request("GET", "/dashboard", token)
+        case "dashboard-hours":
+            return Request("GET", f"/dashboard/user-analytics?bucket=hour&from={_ago(hours=MAX_BUCKETS - 1)}", token)
+        case "dashboard-days":
+            return Request("GET", f"/dashboard/reward-analytics?bucket=day&from={_ago(days=MAX_BUCKETS - 1)}", token)
         case _:
             return Request("GET", "/events", token)
+
+
+def _ago(**delta: int) -> str:
+    """A `from` that many hours or days before now (`to` defaults to now), URL-safe (`Z`, no `+`)."""
+    return iso(datetime.now(UTC) - timedelta(**delta))
 
 
 async def measure(url: str, kind: str, connections: int, duration: float, operator: str) -> str:
@@ -68,7 +85,8 @@ async def measure(url: str, kind: str, connections: int, duration: float, operat
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.closed_loop", description=__doc__.split("\n\n")[0])
     parser.add_argument("kinds", nargs="+", choices=["list-events", "create-event", "list-in-period",
-                                                     "list-event-rewards"])
+                                                     "list-event-rewards", "dashboard", "dashboard-hours",
+                                                     "dashboard-days"])
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--url", help="the gateway (default: the one in DATA_DIR/run.json)")

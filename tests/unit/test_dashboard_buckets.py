@@ -10,13 +10,16 @@ from hypothesis import strategies as st
 from projections.dashboard_buckets import (
     DECISION_BINS,
     Bucket,
+    MAX_BUCKETS,
     count,
     decision_bin,
     floor,
     key,
     keys,
+    page_of,
     percentile_edge,
     starts,
+    week_days,
 )
 
 times = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC))
@@ -58,6 +61,23 @@ def test_keys_sort_as_bucket_starts_and_ranges_list_every_bucket(a: datetime, b:
     assert listed[0] == floor(first, bucket) and listed[-1] == floor(last, bucket)
     keys = [key(s, bucket) for s in listed]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+@given(times, st.sampled_from(list(Bucket)))
+def test_the_longest_timeline_reads_a_few_dozen_pages_one_slot_per_bucket(last: datetime, bucket: Bucket) -> None:
+    step = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1), Bucket.WEEK: timedelta(weeks=1)}[bucket]
+    bucket_keys = [key(s, bucket) for s in starts(last - (MAX_BUCKETS - 1) * step, last, bucket)]
+    cells = [page_of(k) for k in bucket_keys]
+    assert len(set(cells)) == MAX_BUCKETS  # no two buckets share a slot
+    assert len({page for page, _ in cells}) <= {Bucket.HOUR: 43, Bucket.DAY: 34, Bucket.WEEK: 21}[bucket]
+
+
+@given(times)
+def test_the_days_of_a_week_are_monday_to_sunday_of_it(at: datetime) -> None:
+    days = week_days(key(at, Bucket.WEEK))
+    assert len(days) == 7 and key(at, Bucket.DAY) in days
+    assert {key(datetime.fromisoformat(d[2:]).replace(tzinfo=UTC), Bucket.WEEK) for d in days} == {
+        key(at, Bucket.WEEK)}
 
 
 def test_decision_bins_and_percentiles_use_the_stated_edges() -> None:
