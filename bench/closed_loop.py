@@ -55,7 +55,7 @@ def request_of(kind: str, token: str, event_id: str) -> Request:
 
 def _ago(**delta: int) -> str:
     """A `from` that many hours or days before now (`to` defaults to now), URL-safe (`Z`, no `+`)."""
-    return iso(datetime.now(UTC) - timedelta(**delta))
+    return str(iso(datetime.now(UTC) - timedelta(**delta)))
 
 
 async def measure(url: str, kind: str, connections: int, duration: float, operator: str) -> str:

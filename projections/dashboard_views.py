@@ -12,7 +12,7 @@ from typing import Any
 from domain.clock import iso
 from projections.base import Collection
 from projections.dashboard import TOTALS, active_window_days, read_buckets, ttd_field
-from projections.dashboard_buckets import ACTIVE_WINDOW_DAYS, DECISION_BINS, Bucket, floor, key, percentile_edge, starts
+from projections.dashboard_buckets import ACTIVE_WINDOW_DAYS, DECISION_BINS, Bucket, floor, labelled, percentile_edge
 
 Counters = dict[str, int]
 
@@ -49,19 +49,18 @@ def request_statuses(totals: Counters) -> dict[str, int]:
 
 
 async def _read(coll: Collection, now: datetime | None, window: Window | None) -> tuple[
-        Counters, dict[str, Any], list[tuple[datetime, Counters]]]:
+        Counters, dict[str, Any], list[tuple[str, Counters]]]:
     """`totals`, the headline active users (when `now` is given) and the window's timeline (every bucket, in order,
     an empty one as zeros), in one `find`."""
     days = active_window_days(now, ACTIVE_WINDOW_DAYS) if now is not None else []
-    buckets = starts(window.first, window.last, window.bucket) if window is not None else []
-    timeline_keys = [key(start, window.bucket) for start in buckets] if window is not None else []
-    docs = await read_buckets(coll, [*days, *timeline_keys], TOTALS)
+    buckets = labelled(window.first, window.last, window.bucket) if window is not None else []
+    docs = await read_buckets(coll, [*days, *(bucket_key for bucket_key, _ in buckets)], TOTALS)
     active: dict[str, Any] = {}
     if now is not None:
         window_start = floor(now - timedelta(days=ACTIVE_WINDOW_DAYS - 1), Bucket.DAY)
         active = {"count": sum(docs[day].get("lastActive", 0) for day in days), "windowDays": ACTIVE_WINDOW_DAYS,
                   "from": iso(window_start), "to": iso(now)}
-    return docs[TOTALS], active, [(start, docs[k]) for start, k in zip(buckets, timeline_keys, strict=True)]
+    return docs[TOTALS], active, [(start, docs[bucket_key]) for bucket_key, start in buckets]
 
 
 async def overview(coll: Collection, now: datetime) -> dict[str, Any]:
@@ -75,7 +74,7 @@ async def event_analytics(coll: Collection, window: Window) -> dict[str, Any]:
     events, attached = event_statuses(totals)["total"], totals.get("attached", 0)
     return {**window.echo(), "statusDistribution": event_statuses(totals),
             "rewardsPerEvent": {"events": events, "attachedRewards": attached, "average": ratio(attached, events)},
-            "eventsTimeline": [{"start": iso(start), "eventsCreated": c.get("eventsCreated", 0)}
+            "eventsTimeline": [{"start": start, "eventsCreated": c.get("eventsCreated", 0)}
                                for start, c in timeline]}
 
 
@@ -87,7 +86,7 @@ async def reward_analytics(coll: Collection, window: Window) -> dict[str, Any]:
     took_ms = sum(c.get("decisionMs", 0) for _, c in timeline)
     return {**window.echo(), "rewardTypeDistribution": reward_types(totals),
             "requestStatusDistribution": request_statuses(totals),
-            "requestsTimeline": [{"start": iso(start), "requested": c.get("requested", 0),
+            "requestsTimeline": [{"start": start, "requested": c.get("requested", 0),
                                   "approved": c.get("approved", 0), "rejected": c.get("rejected", 0)}
                                  for start, c in timeline],
             "approvalRate": {"approved": approved, "decided": decided, "rate": ratio(approved, decided)},
@@ -104,6 +103,6 @@ async def user_analytics(coll: Collection, window: Window, now: datetime) -> dic
     return {**window.echo(),
             "participationRate": {"participants": participants, "users": users, "rate": ratio(participants, users)},
             "activeUsers": active, "newUsers": sum(c.get("newUsers", 0) for _, c in timeline),
-            "activityTimeline": [{"start": iso(start), "activities": c.get("activities", 0),
+            "activityTimeline": [{"start": start, "activities": c.get("activities", 0),
                                   "activeUsers": c.get("activeUsers", 0), "newUsers": c.get("newUsers", 0)}
                                  for start, c in timeline]}

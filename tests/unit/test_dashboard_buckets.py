@@ -7,15 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.clock import iso
 from projections.dashboard_buckets import (
     DECISION_BINS,
-    Bucket,
     MAX_BUCKETS,
+    Bucket,
     count,
     decision_bin,
     floor,
     key,
     keys,
+    labelled,
     page_of,
     percentile_edge,
     starts,
@@ -61,6 +63,7 @@ def test_keys_sort_as_bucket_starts_and_ranges_list_every_bucket(a: datetime, b:
     assert listed[0] == floor(first, bucket) and listed[-1] == floor(last, bucket)
     keys = [key(s, bucket) for s in listed]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert labelled(first, last, bucket) == [(key(s, bucket), iso(s)) for s in listed]
 
 
 @given(times, st.sampled_from(list(Bucket)))
