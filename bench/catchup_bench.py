@@ -178,8 +178,10 @@ def main() -> None:
             asyncio.run(seed_tiny(url, "ledger"))
             print(asyncio.run(bench(url, "ledger", args.limit, args.each, args.each_limit)))
         return
+    if args.url:  # MongoSettings' default URL is read from a running platform's run.json: not needed then
+        os.environ["MONGO_URL"] = args.url
     settings = MongoSettings()
-    print(asyncio.run(bench(args.url or settings.url, args.database or settings.database, args.limit, args.each,
+    print(asyncio.run(bench(settings.url, args.database or settings.database, args.limit, args.each,
                             args.each_limit)))
 
 
