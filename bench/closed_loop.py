@@ -4,10 +4,13 @@ rates beside them (bench/store_rates.py on the platform's own store). The load t
 profile says whether the original's rates hold, this says how far one route goes alone.
 
     python -m bench.closed_loop {list-events,create-event,list-in-period,list-event-rewards,dashboard,
-                                 dashboard-hours,dashboard-days} [--connections 8 32] [--duration 20] [--url URL]
+                                 dashboard-hours,dashboard-days,dashboard-weeks,audit,audit-type,audit-range,history}
+                                [--connections 8 32] [--duration 20] [--url URL] [--operator EMAIL]
 
 The dashboard kinds: `/dashboard`, and the largest timelines allowed (`MAX_BUCKETS` buckets ending now): user
-analytics by the hour (41 days) and reward analytics by the day (2.7 years).
+analytics by the hour (41 days), reward analytics by the day (2.7 years), event analytics by the week. The audit
+kinds (`--operator auditor@demo.test`): the first page unfiltered, page 5 of the most common type and of the last 7
+days, and a promotion's history.
 
 Against the `reward-ledger run` of DATA_DIR (its run.json) unless `--url`; signs in as seed-demo's operator."""
 
@@ -49,6 +52,16 @@ def request_of(kind: str, token: str, event_id: str) -> Request:
             return Request("GET", f"/dashboard/user-analytics?bucket=hour&from={_ago(hours=MAX_BUCKETS - 1)}", token)
         case "dashboard-days":
             return Request("GET", f"/dashboard/reward-analytics?bucket=day&from={_ago(days=MAX_BUCKETS - 1)}", token)
+        case "dashboard-weeks":
+            return Request("GET", f"/dashboard/event-analytics?bucket=week&from={_ago(weeks=MAX_BUCKETS - 1)}", token)
+        case "audit":  # the audit kinds need an ADMIN or AUDITOR: --operator auditor@demo.test
+            return Request("GET", "/audit", token)
+        case "audit-type":  # the most common type: the largest folded total and the longest index walk
+            return Request("GET", "/audit?type=UserActivityRecorded&page=5", token)
+        case "audit-range":
+            return Request("GET", f"/audit?from={_ago(days=7)}&page=5", token)
+        case "history":
+            return Request("GET", f"/events/{event_id}/history", token)
         case _:
             return Request("GET", "/events", token)
 
@@ -86,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.closed_loop", description=__doc__.split("\n\n")[0])
     parser.add_argument("kinds", nargs="+", choices=["list-events", "create-event", "list-in-period",
                                                      "list-event-rewards", "dashboard", "dashboard-hours",
-                                                     "dashboard-days"])
+                                                     "dashboard-days", "dashboard-weeks", "audit", "audit-type",
+                                                     "audit-range", "history"])
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--url", help="the gateway (default: the one in DATA_DIR/run.json)")
