@@ -32,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from commands.store.mapper import MIXED, commit_keys, commit_to_events, epoch_ms, event_promotion, event_user
 from domain.events import RecordedEvent
+from projections import audit_counts
 
 log = logging.getLogger("ledger.store")
 COMMITS: Final = "commits"
@@ -94,12 +95,24 @@ class AuditFilter:
         return self.stream_id is not None and not self._keys() and not (self.since or self.until)
 
     @property
+    def foldable(self) -> bool:
+        """Only `type` and/or a time range: the filters whose matches can be most of the store, totalled from the
+        folded counters (projections/audit_counts.py)."""
+        return (self.stream_id is None and self.user_id is None and self.event_id is None
+                and (self.type is not None or self.since is not None or self.until is not None))
+
+    @property
     def empty(self) -> bool:
         return self == AuditFilter()
 
 
 class PageTooDeep(ValueError):
     """A walked page beyond MAX_DEPTH events."""
+
+
+class CountersAhead(RuntimeError):
+    """The folded counters have counted events past the snapshot asked for (a batch is folded but its pointer not
+    saved yet): ask again with the pointer as it is now."""
 
 
 @dataclass(frozen=True)
@@ -121,18 +134,30 @@ class AuditLog:
     async def stream_exists(self, stream_id: str) -> bool:
         return await self._commits.find_one({"stream": stream_id}, {"_id": 1}) is not None
 
-    async def page(self, f: AuditFilter, page: int, limit: int) -> AuditPage:
+    async def page(self, f: AuditFilter, page: int, limit: int, upto: int | None = None,
+                   counters: AsyncCollection[dict[str, Any]] | None = None) -> AuditPage:
+        """Page `page` of the events matching `f` among positions up to `upto` (the head when None), and their
+        total: one snapshot. `counters` (projections/audit_counts.py, folded at least to `upto`) answer the total
+        of a filter of `type` and/or `from`/`to` without counting its matches."""
+        upto = await self.head() if upto is None else upto
         skip = (page - 1) * limit
         if f.empty:
-            total = await self.head()
-            return AuditPage(await self._below("position", {}, total - skip, limit), total)
+            return AuditPage(await self._below("position", {}, upto - skip, limit), upto)
         if f.only_stream:
-            last = await self._commits.find_one({"stream": f.stream_id}, sort=[("version", DESCENDING)])
+            last = await self._commits.find_one({"stream": f.stream_id, "position": {"$lte": upto}},
+                                                sort=[("version", DESCENDING)])
             total = int(last["version"]) + len(last["events"]) - 1 if last else 0
             return AuditPage(await self._below("version", {"stream": f.stream_id}, total - skip, limit), total)
         if skip + limit > MAX_DEPTH:
             raise PageTooDeep(f"a filtered page may reach at most {MAX_DEPTH} events deep; narrow from/to")
-        return AuditPage(await self._walk(f, skip, limit), await self._count(f))
+        if counters is not None and f.foldable:
+            folded = await self._folded(f, upto, counters)
+            if folded is None:
+                raise CountersAhead(upto)
+            total = folded
+        else:
+            total = await self._count(f, upto)
+        return AuditPage(await self._walk(f, skip, limit, upto), total)
 
     async def _below(self, key: str, query: dict[str, Any], top: int, limit: int) -> list[RecordedEvent]:
         """Up to `limit` events whose `key` (position or version) is at most `top`, newest first: at most `limit`
@@ -144,11 +169,12 @@ class AuditLog:
                if (event.position if key == "position" else event.version) <= top]
         return out[:limit]
 
-    async def _newest_first(self, query: dict[str, Any], chunk: int) -> AsyncIterator[dict[str, Any]]:
-        """The commits matching `query`, newest first, read in limited chunks down the position index."""
-        below: int | None = None
+    async def _newest_first(self, query: dict[str, Any], chunk: int, upto: int) -> AsyncIterator[dict[str, Any]]:
+        """The commits matching `query` up to position `upto`, newest first, read in limited chunks down the
+        position index."""
+        below = upto + 1
         while True:
-            q = query if below is None else {**query, "position": {"$lt": below}}
+            q = {**query, "position": {"$lt": below}}
             docs = await self._commits.find(q).sort("position", DESCENDING).limit(chunk).to_list()
             for doc in docs:
                 yield doc
@@ -156,10 +182,10 @@ class AuditLog:
                 return
             below = int(docs[-1]["position"])
 
-    async def _walk(self, f: AuditFilter, skip: int, limit: int) -> list[RecordedEvent]:
+    async def _walk(self, f: AuditFilter, skip: int, limit: int, upto: int) -> list[RecordedEvent]:
         """The uniform commits and the mixed ones, merged newest first; events matched one by one."""
         chunk = max(skip + limit, _CHUNK_MIN)  # one query reaches the page unless mixed commits hold non-matches
-        sources = [self._newest_first(q, chunk) for q in (f.whole(), *f.mixed())]
+        sources = [self._newest_first(q, chunk, upto) for q in (f.whole(), *f.mixed())]
         heads: list[dict[str, Any] | None] = [await anext(s, None) for s in sources]
         seen: set[Any] = set()
         out: list[RecordedEvent] = []
@@ -176,20 +202,41 @@ class AuditLog:
                                          strict=True) if keep]
         return out[skip:skip + limit]
 
-    async def _count(self, f: AuditFilter) -> int:
-        """Events matching `f`: uniform commits summed by the server (sum of `last` - sum of `position` + count,
-        ~2 us a commit on the stand-in, against ~70 us for `count_documents`), mixed ones event by event."""
+    async def _count(self, f: AuditFilter, upto: int) -> int:
+        """Events matching `f` up to position `upto`: uniform commits summed by the server (sum of `last` - sum of
+        `position` + count, ~2 us a commit on the stand-in, against ~70 us for `count_documents`), mixed ones event
+        by event. For the filters naming a user, promotion or stream, whose matches are few."""
+        upto_q = {"position": {"$lte": upto}}
         rows = await (await self._commits.aggregate([
-            {"$match": f.whole()},
+            {"$match": {**f.whole(), **upto_q}},
             {"$group": {"_id": None, "last": {"$sum": "$last"}, "first": {"$sum": "$position"}, "n": {"$sum": 1}}},
         ])).to_list()
         total = sum(int(r["last"]) - int(r["first"]) + int(r["n"]) for r in rows)  # no row (MongoDB) when none
         seen: set[Any] = set()
         for query in f.mixed():
-            async for doc in self._commits.find(query, {"stream": 1, "events": 1}):
+            async for doc in self._commits.find({**query, **upto_q}, {"stream": 1, "events": 1}):
                 if doc["_id"] not in seen:
                     seen.add(doc["_id"])
                     total += sum(f.matches(doc["stream"], e) for e in doc["events"])
+        return total
+
+    async def _folded(self, f: AuditFilter, upto: int, counters: AsyncCollection[dict[str, Any]]) -> int | None:
+        """The total of a `type` and/or `from`/`to` filter: the folded counts of the whole buckets inside the range
+        plus the events of the partial seconds at its ends, read from the commits (bounded by a second of events
+        each; by time only, as the stand-in would plan `type` + `atMs` on the type index and scan its matches).
+        None when the counters have counted past `upto`."""
+        lo = _ceil_ms(f.since) if f.since else None
+        hi = epoch_ms(f.until) + 1 if f.until else None
+        found = await audit_counts.folded(counters, f.type, lo, hi, upto)
+        if found is None:
+            return None
+        total, edges = found
+        for a, b in edges:
+            async for doc in self._commits.find({"atMs": {"$gte": a, "$lt": b}},
+                                                {"position": 1, "events": 1}):
+                events = doc.get("events") or []
+                total += sum(1 for i, e in enumerate(events) if int(doc["position"]) + i <= upto
+                             and (f.type is None or e.get("type") == f.type))
         return total
 
 
