@@ -32,7 +32,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from commands.store.mapper import MIXED, commit_keys, commit_to_events, epoch_ms, event_promotion, event_user
 from domain.events import RecordedEvent
-from projections import audit_counts
 
 log = logging.getLogger("ledger.store")
 COMMITS: Final = "commits"
@@ -101,6 +100,10 @@ class AuditFilter:
         return (self.stream_id is None and self.user_id is None and self.event_id is None
                 and (self.type is not None or self.since is not None or self.until is not None))
 
+    def span_ms(self) -> tuple[int | None, int | None]:
+        """The recorded-time range [lo, hi) in whole milliseconds; None for an open end."""
+        return (_ceil_ms(self.since) if self.since else None, epoch_ms(self.until) + 1 if self.until else None)
+
     @property
     def empty(self) -> bool:
         return self == AuditFilter()
@@ -108,11 +111,6 @@ class AuditFilter:
 
 class PageTooDeep(ValueError):
     """A walked page beyond MAX_DEPTH events."""
-
-
-class CountersAhead(RuntimeError):
-    """The folded counters have counted events past the snapshot asked for (a batch is folded but its pointer not
-    saved yet): ask again with the pointer as it is now."""
 
 
 @dataclass(frozen=True)
@@ -135,10 +133,10 @@ class AuditLog:
         return await self._commits.find_one({"stream": stream_id}, {"_id": 1}) is not None
 
     async def page(self, f: AuditFilter, page: int, limit: int, upto: int | None = None,
-                   counters: AsyncCollection[dict[str, Any]] | None = None) -> AuditPage:
+                   total: int | None = None) -> AuditPage:
         """Page `page` of the events matching `f` among positions up to `upto` (the head when None), and their
-        total: one snapshot. `counters` (projections/audit_counts.py, folded at least to `upto`) answer the total
-        of a filter of `type` and/or `from`/`to` without counting its matches."""
+        total: one snapshot. A walked filter's `total`, when the caller knows it (the gateway folds the ones of
+        `type` and/or `from`/`to`: projections/audit_counts.py), is not counted again."""
         upto = await self.head() if upto is None else upto
         skip = (page - 1) * limit
         if f.empty:
@@ -150,12 +148,7 @@ class AuditLog:
             return AuditPage(await self._below("version", {"stream": f.stream_id}, total - skip, limit), total)
         if skip + limit > MAX_DEPTH:
             raise PageTooDeep(f"a filtered page may reach at most {MAX_DEPTH} events deep; narrow from/to")
-        if counters is not None and f.foldable:
-            folded = await self._folded(f, upto, counters)
-            if folded is None:
-                raise CountersAhead(upto)
-            total = folded
-        else:
+        if total is None:
             total = await self._count(f, upto)
         return AuditPage(await self._walk(f, skip, limit, upto), total)
 
@@ -220,23 +213,15 @@ class AuditLog:
                     total += sum(f.matches(doc["stream"], e) for e in doc["events"])
         return total
 
-    async def _folded(self, f: AuditFilter, upto: int, counters: AsyncCollection[dict[str, Any]]) -> int | None:
-        """The total of a `type` and/or `from`/`to` filter: the folded counts of the whole buckets inside the range
-        plus the events of the partial seconds at its ends, read from the commits (bounded by a second of events
-        each; by time only, as the stand-in would plan `type` + `atMs` on the type index and scan its matches).
-        None when the counters have counted past `upto`."""
-        lo = _ceil_ms(f.since) if f.since else None
-        hi = epoch_ms(f.until) + 1 if f.until else None
-        found = await audit_counts.folded(counters, f.type, lo, hi, upto)
-        if found is None:
-            return None
-        total, edges = found
-        for a, b in edges:
-            async for doc in self._commits.find({"atMs": {"$gte": a, "$lt": b}},
-                                                {"position": 1, "events": 1}):
-                events = doc.get("events") or []
-                total += sum(1 for i, e in enumerate(events) if int(doc["position"]) + i <= upto
-                             and (f.type is None or e.get("type") == f.type))
+    async def count_in(self, spans: list[tuple[int, int]], event_type: str | None, upto: int) -> int:
+        """Events of `event_type` (any when None) up to position `upto` recorded in the spans [a, b) (ms): the
+        partial seconds at the ends of a folded total, a second of events each. Asked by time only: the stand-in
+        would plan `type` + `atMs` on the type index and walk every commit of the type."""
+        total = 0
+        for a, b in spans:
+            async for doc in self._commits.find({"atMs": {"$gte": a, "$lt": b}}, {"position": 1, "events": 1}):
+                total += sum(1 for i, e in enumerate(doc.get("events") or []) if int(doc["position"]) + i <= upto
+                             and (event_type is None or e.get("type") == event_type))
         return total
 
 

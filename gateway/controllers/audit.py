@@ -18,7 +18,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from commands.store.audit import MAX_DEPTH, AuditFilter, AuditLog, AuditPage, CountersAhead, PageTooDeep
+from commands.store.audit import MAX_DEPTH, AuditFilter, AuditLog, AuditPage, PageTooDeep
 from gateway.answers import not_found
 from gateway.controllers.base import ListingController
 from gateway.docs import GUARDED, READ, problem_responses
@@ -79,13 +79,15 @@ async def _folded_page(read_models: ReadModels, log: AuditLog, f: AuditFilter, p
                        min_position: int | None) -> AuditPage:
     """Up to the counters' folded position, once they have reached what this request must see."""
     await read_models.collection(audit_counts.NAME, min_position)
+    lo, hi = f.span_ms()
     for _ in range(AHEAD_RETRIES):
         ptr = await load_pointer(read_models.db, audit_counts.NAME)
-        try:
-            return await log.page(f, paging.page, paging.limit, ptr.position,
-                                  counts.counters(read_models.db[ptr.collection]))
-        except CountersAhead:
-            await asyncio.sleep(POLL_SECONDS)
+        found = await audit_counts.folded(counts.counters(read_models.db[ptr.collection]), f.type, lo, hi,
+                                          ptr.position)
+        if found is not None:
+            total = found[0] + await log.count_in(found[1], f.type, ptr.position)
+            return await log.page(f, paging.page, paging.limit, ptr.position, total)
+        await asyncio.sleep(POLL_SECONDS)  # a batch folded, its pointer not advanced yet
     return await log.page(f, paging.page, paging.limit, ptr.position)  # the matches counted instead
 
 
