@@ -11,7 +11,8 @@ a batch's moves are coalesced per document by `counts.apply_moves`, so a batch o
 seconds is one `bulk_write` of a handful of upserts.
 
 The documents live in the counters' companion collection (`counts.companion`), so replay rebuilds them with the
-projection; the projection's own collection stays empty."""
+projection. The projection's own collection holds one document, `folded`: the last position a batch counted (for
+an operator's look, and so the read model, like every other, is never empty once anything is folded)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from typing import ClassVar, Final
 from commands.store.mapper import epoch_ms
 from domain.events import EVENT_TYPES, RecordedEvent
 from projections import counts
-from projections.base import Collection, Projection
+from projections.base import Collection, Projection, fold_sets
 
 NAME: Final = "audit_counts"
 ALL_TIME: Final = "all"
 ALL_TYPES: Final = "n"
+FOLDED: Final = "folded"
 #: (prefix, length in ms), coarsest first; every length divides the one before it.
 UNITS: Final = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000))
 SECOND: Final = 1_000
@@ -79,6 +81,8 @@ class AuditCountsProjection(Projection):
             (f"{doc}#{field}", event.position, 1)
             for event in events for doc in bucket_ids(epoch_ms(event.occurred_at))
             for field in (ALL_TYPES, event.type)))
+        if events:  # after the counters: present means they are written up to there
+            await fold_sets(coll, [(FOLDED, events[-1].position, {"lastPosition": events[-1].position})])
 
 
 async def folded(counters: Collection, event_type: str | None, lo: int | None, hi: int | None,
