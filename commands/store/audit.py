@@ -42,6 +42,9 @@ KEYS: Final = ("userId", "eventId", "type")  # and `atMs`, the recorded time in 
 MAX_DEPTH: Final = 10_000
 BACKFILL_PAGE: Final = 1000
 _CHUNK_MIN: Final = 50
+_SCAN_MAX: Final = 2000
+#: A type/time filter matching at least 1/DENSE_SHARE of the store is read down the position index (`_scan`).
+DENSE_SHARE: Final = 10
 
 
 def _ceil_ms(at: datetime) -> int:
@@ -150,6 +153,8 @@ class AuditLog:
             raise PageTooDeep(f"a filtered page may reach at most {MAX_DEPTH} events deep; narrow from/to")
         if total is None:
             total = await self._count(f, upto)
+        if f.foldable and total * DENSE_SHARE >= upto:
+            return AuditPage(await self._scan(f, skip, limit, upto, total), total)
         return AuditPage(await self._walk(f, skip, limit, upto), total)
 
     async def _below(self, key: str, query: dict[str, Any], top: int, limit: int) -> list[RecordedEvent]:
@@ -193,6 +198,22 @@ class AuditLog:
             wanted = [f.matches(doc["stream"], e) for e in doc["events"]]
             out += [e for e, keep in zip(reversed(commit_to_events(doc, lenient=True)), reversed(wanted),
                                          strict=True) if keep]
+        return out[skip:skip + limit]
+
+    async def _scan(self, f: AuditFilter, skip: int, limit: int, upto: int, total: int) -> list[RecordedEvent]:
+        """A common type or a wide range: down the position index, matched here. The stand-in answers an indexed
+        `type` or `atMs` query sorted by position by sorting every match (2.8 s for the 671,000 activities of the
+        810,000-event store), while this reads about `upto / total` commits per event of the page."""
+        lo, hi = f.span_ms()
+        chunk = min(_SCAN_MAX, max(_CHUNK_MIN, (skip + limit) * upto // max(total, 1)))
+        out: list[RecordedEvent] = []
+        async for doc in self._newest_first({}, chunk, upto):
+            at = int(doc.get("atMs", 0))
+            if (lo is None or at >= lo) and (hi is None or at < hi):
+                out += [e for e in reversed(commit_to_events(doc, lenient=True))
+                        if f.type is None or e.type == f.type]
+            if len(out) >= skip + limit:
+                break
         return out[skip:skip + limit]
 
     async def _count(self, f: AuditFilter, upto: int) -> int:

@@ -1,5 +1,6 @@
 """The audit's folded totals (projections/audit_counts.py + commands/store/audit.py) on the real stand-in: for
-filters of `type` and/or `from`/`to`, the total equals a plain count over every stored event, whatever the
+filters of `type` and/or `from`/`to`, the total equals a plain count over every stored event (and the page holds
+the newest of them), whatever the
 recorded times and the range (edges inside buckets and exactly on second, minute, hour and day boundaries), and a
 page never disagrees with its total while writes land meanwhile."""
 
@@ -74,14 +75,14 @@ async def test_folded_totals_equal_a_plain_count_of_the_stored_events(mongo_db, 
     store = MongoEventStore(db)
     try:
         await store.ensure_indexes()
-        stored: list[tuple[int, str]] = []  # (recorded offset, type) of every event
+        stored: list[tuple[int, str, int]] = []  # (recorded offset, type, position) of every event
         position = 1
         for n, (offset, kinds) in enumerate(history):  # recorded times in any order, as concurrent appends may
             events = [event_to_doc(event(kind, f"u{n}", ms(offset)), uuid.uuid4().hex) for kind in kinds]
             await db[COMMITS].insert_one(commit_to_doc(f"User-u{n}", 1, position, events, uuid.uuid4().hex, None,
                                                        None, None, None, ms(offset)))
             position += len(events)
-            stored += [(offset, kind) for kind in kinds]
+            stored += [(offset, kind, position - len(kinds) + i) for i, kind in enumerate(kinds)]
         for since, until, kind in ranges:
             if since is not None and until is not None and since > until:
                 since, until = until, since
@@ -89,9 +90,10 @@ async def test_folded_totals_equal_a_plain_count_of_the_stored_events(mongo_db, 
                 continue  # no filter: the head, not the counters
             f = AuditFilter(type=kind, since=None if since is None else ms(since),
                             until=None if until is None else ms(until))
-            expected = sum(1 for at, k in stored if (kind is None or k == kind)
-                           and (since is None or at >= since) and (until is None or at <= until))
-            assert (await folded_page(db, store, f)).total == expected, (since, until, kind)
+            expected = sorted((p for at, k, p in stored if (kind is None or k == kind)
+                               and (since is None or at >= since) and (until is None or at <= until)), reverse=True)
+            found = await folded_page(db, store, f)
+            assert (found.total, [e.position for e in found.items]) == (len(expected), expected[:5]), (since, until)
     finally:
         await store.close()
         await mongo_db.client.drop_database(db.name)
