@@ -43,6 +43,9 @@ MAX_DEPTH: Final = 10_000
 BACKFILL_PAGE: Final = 1000
 _CHUNK_MIN: Final = 50
 _SCAN_MAX: Final = 2000
+#: How far out of position order a commit's recorded time may be (concurrent appends stamp it, then take the next
+#: position): a scan for a range ending at `to` starts at the first commit recorded this long after it.
+_SKEW_MS: Final = 1000
 #: A type/time filter matching at least 1/DENSE_SHARE of the store is read down the position index (`_scan`).
 DENSE_SHARE: Final = 10
 
@@ -155,7 +158,7 @@ class AuditLog:
             total = await self._count(f, upto)
         if f.foldable and total * DENSE_SHARE >= upto:
             return AuditPage(await self._scan(f, skip, limit, upto, total), total)
-        return AuditPage(await self._walk(f, skip, limit, upto), total)
+        return AuditPage(await self._walk(f, skip, min(skip + limit, total), upto), total)
 
     async def _below(self, key: str, query: dict[str, Any], top: int, limit: int) -> list[RecordedEvent]:
         """Up to `limit` events whose `key` (position or version) is at most `top`, newest first: at most `limit`
@@ -180,8 +183,12 @@ class AuditLog:
                 return
             below = int(docs[-1]["position"])
 
-    async def _walk(self, f: AuditFilter, skip: int, limit: int, upto: int) -> list[RecordedEvent]:
-        """The uniform commits and the mixed ones, merged newest first; events matched one by one."""
+    async def _walk(self, f: AuditFilter, skip: int, end: int, upto: int) -> list[RecordedEvent]:
+        """Matches `skip` to `end` (at most the total: a walk for a page past the last match would read every mixed
+        commit): the uniform commits and the mixed ones, merged newest first; events matched one by one."""
+        if end <= skip:
+            return []
+        limit = end - skip
         chunk = max(skip + limit, _CHUNK_MIN)  # one query reaches the page unless mixed commits hold non-matches
         sources = [self._newest_first(q, chunk, upto) for q in (f.whole(), *f.mixed())]
         heads: list[dict[str, Any] | None] = [await anext(s, None) for s in sources]
@@ -206,8 +213,13 @@ class AuditLog:
         810,000-event store), while this reads about `upto / total` commits per event of the page."""
         lo, hi = f.span_ms()
         chunk = min(_SCAN_MAX, max(_CHUNK_MIN, (skip + limit) * upto // max(total, 1)))
+        top = upto
+        if hi is not None:  # start just above the range's end, not at the head (a range in the past)
+            after = await self._commits.find_one({"atMs": {"$gte": hi + _SKEW_MS}}, {"position": 1},
+                                                 sort=[("atMs", ASCENDING)])
+            top = min(upto, int(after["position"])) if after else upto
         out: list[RecordedEvent] = []
-        async for doc in self._newest_first({}, chunk, upto):
+        async for doc in self._newest_first({}, chunk, top):
             at = int(doc.get("atMs", 0))
             if (lo is None or at >= lo) and (hi is None or at < hi):
                 out += [e for e in reversed(commit_to_events(doc, lenient=True))

