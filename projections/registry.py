@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.audit_counts import AuditCountsProjection
 from projections.base import Projection
 from projections.dashboard import DashboardProjection
 from projections.event_rewards import EventRewardsProjection
@@ -15,5 +16,5 @@ from projections.users import UsersProjection
 def all_projections() -> dict[str, Projection]:
     projections: list[Projection] = [UsersProjection(), EventsProjection(), RewardsProjection(),
                                      EventRewardsProjection(), UserFactsProjection(), RewardRequestsProjection(),
-                                     DashboardProjection()]
+                                     DashboardProjection(), AuditCountsProjection()]
     return {p.name: p for p in projections}

@@ -42,6 +42,12 @@ KEYS: Final = ("userId", "eventId", "type")  # and `atMs`, the recorded time in 
 MAX_DEPTH: Final = 10_000
 BACKFILL_PAGE: Final = 1000
 _CHUNK_MIN: Final = 50
+_SCAN_MAX: Final = 2000
+#: How far out of position order a commit's recorded time may be (concurrent appends stamp it, then take the next
+#: position): a scan for a range ending at `to` starts at the first commit recorded this long after it.
+_SKEW_MS: Final = 1000
+#: A type/time filter matching at least 1/DENSE_SHARE of the store is read down the position index (`_scan`).
+DENSE_SHARE: Final = 10
 
 
 def _ceil_ms(at: datetime) -> int:
@@ -94,6 +100,17 @@ class AuditFilter:
         return self.stream_id is not None and not self._keys() and not (self.since or self.until)
 
     @property
+    def foldable(self) -> bool:
+        """Only `type` and/or a time range: the filters whose matches can be most of the store, totalled from the
+        folded counters (projections/audit_counts.py)."""
+        return (self.stream_id is None and self.user_id is None and self.event_id is None
+                and (self.type is not None or self.since is not None or self.until is not None))
+
+    def span_ms(self) -> tuple[int | None, int | None]:
+        """The recorded-time range [lo, hi) in whole milliseconds; None for an open end."""
+        return (_ceil_ms(self.since) if self.since else None, epoch_ms(self.until) + 1 if self.until else None)
+
+    @property
     def empty(self) -> bool:
         return self == AuditFilter()
 
@@ -121,18 +138,27 @@ class AuditLog:
     async def stream_exists(self, stream_id: str) -> bool:
         return await self._commits.find_one({"stream": stream_id}, {"_id": 1}) is not None
 
-    async def page(self, f: AuditFilter, page: int, limit: int) -> AuditPage:
+    async def page(self, f: AuditFilter, page: int, limit: int, upto: int | None = None,
+                   total: int | None = None) -> AuditPage:
+        """Page `page` of the events matching `f` among positions up to `upto` (the head when None), and their
+        total: one snapshot. A walked filter's `total`, when the caller knows it (the gateway folds the ones of
+        `type` and/or `from`/`to`: projections/audit_counts.py), is not counted again."""
+        upto = await self.head() if upto is None else upto
         skip = (page - 1) * limit
         if f.empty:
-            total = await self.head()
-            return AuditPage(await self._below("position", {}, total - skip, limit), total)
+            return AuditPage(await self._below("position", {}, upto - skip, limit), upto)
         if f.only_stream:
-            last = await self._commits.find_one({"stream": f.stream_id}, sort=[("version", DESCENDING)])
+            last = await self._commits.find_one({"stream": f.stream_id, "position": {"$lte": upto}},
+                                                sort=[("version", DESCENDING)])
             total = int(last["version"]) + len(last["events"]) - 1 if last else 0
             return AuditPage(await self._below("version", {"stream": f.stream_id}, total - skip, limit), total)
         if skip + limit > MAX_DEPTH:
             raise PageTooDeep(f"a filtered page may reach at most {MAX_DEPTH} events deep; narrow from/to")
-        return AuditPage(await self._walk(f, skip, limit), await self._count(f))
+        if total is None:
+            total = await self._count(f, upto)
+        if f.foldable and total * DENSE_SHARE >= upto:
+            return AuditPage(await self._scan(f, skip, limit, upto, total), total)
+        return AuditPage(await self._walk(f, skip, min(skip + limit, total), upto), total)
 
     async def _below(self, key: str, query: dict[str, Any], top: int, limit: int) -> list[RecordedEvent]:
         """Up to `limit` events whose `key` (position or version) is at most `top`, newest first: at most `limit`
@@ -144,11 +170,12 @@ class AuditLog:
                if (event.position if key == "position" else event.version) <= top]
         return out[:limit]
 
-    async def _newest_first(self, query: dict[str, Any], chunk: int) -> AsyncIterator[dict[str, Any]]:
-        """The commits matching `query`, newest first, read in limited chunks down the position index."""
-        below: int | None = None
+    async def _newest_first(self, query: dict[str, Any], chunk: int, upto: int) -> AsyncIterator[dict[str, Any]]:
+        """The commits matching `query` up to position `upto`, newest first, read in limited chunks down the
+        position index."""
+        below = upto + 1
         while True:
-            q = query if below is None else {**query, "position": {"$lt": below}}
+            q = {**query, "position": {"$lt": below}}
             docs = await self._commits.find(q).sort("position", DESCENDING).limit(chunk).to_list()
             for doc in docs:
                 yield doc
@@ -156,10 +183,14 @@ class AuditLog:
                 return
             below = int(docs[-1]["position"])
 
-    async def _walk(self, f: AuditFilter, skip: int, limit: int) -> list[RecordedEvent]:
-        """The uniform commits and the mixed ones, merged newest first; events matched one by one."""
+    async def _walk(self, f: AuditFilter, skip: int, end: int, upto: int) -> list[RecordedEvent]:
+        """Matches `skip` to `end` (at most the total: a walk for a page past the last match would read every mixed
+        commit): the uniform commits and the mixed ones, merged newest first; events matched one by one."""
+        if end <= skip:
+            return []
+        limit = end - skip
         chunk = max(skip + limit, _CHUNK_MIN)  # one query reaches the page unless mixed commits hold non-matches
-        sources = [self._newest_first(q, chunk) for q in (f.whole(), *f.mixed())]
+        sources = [self._newest_first(q, chunk, upto) for q in (f.whole(), *f.mixed())]
         heads: list[dict[str, Any] | None] = [await anext(s, None) for s in sources]
         seen: set[Any] = set()
         out: list[RecordedEvent] = []
@@ -176,20 +207,54 @@ class AuditLog:
                                          strict=True) if keep]
         return out[skip:skip + limit]
 
-    async def _count(self, f: AuditFilter) -> int:
-        """Events matching `f`: uniform commits summed by the server (sum of `last` - sum of `position` + count,
-        ~2 us a commit on the stand-in, against ~70 us for `count_documents`), mixed ones event by event."""
+    async def _scan(self, f: AuditFilter, skip: int, limit: int, upto: int, total: int) -> list[RecordedEvent]:
+        """A common type or a wide range: down the position index, matched here. The stand-in answers an indexed
+        `type` or `atMs` query sorted by position by sorting every match (2.8 s for the 671,000 activities of the
+        810,000-event store), while this reads about `upto / total` commits per event of the page."""
+        lo, hi = f.span_ms()
+        chunk = min(_SCAN_MAX, max(_CHUNK_MIN, (skip + limit) * upto // max(total, 1)))
+        top = upto
+        if hi is not None:  # start just above the range's end, not at the head (a range in the past)
+            after = await self._commits.find_one({"atMs": {"$gte": hi + _SKEW_MS}}, {"position": 1},
+                                                 sort=[("atMs", ASCENDING)])
+            top = min(upto, int(after["position"])) if after else upto
+        out: list[RecordedEvent] = []
+        async for doc in self._newest_first({}, chunk, top):
+            at = int(doc.get("atMs", 0))
+            if (lo is None or at >= lo) and (hi is None or at < hi):
+                out += [e for e in reversed(commit_to_events(doc, lenient=True))
+                        if f.type is None or e.type == f.type]
+            if len(out) >= skip + limit:
+                break
+        return out[skip:skip + limit]
+
+    async def _count(self, f: AuditFilter, upto: int) -> int:
+        """Events matching `f` up to position `upto`: uniform commits summed by the server (sum of `last` - sum of
+        `position` + count, ~2 us a commit on the stand-in, against ~70 us for `count_documents`), mixed ones event
+        by event. For the filters naming a user, promotion or stream, whose matches are few."""
+        upto_q = {"position": {"$lte": upto}}
         rows = await (await self._commits.aggregate([
-            {"$match": f.whole()},
+            {"$match": {**f.whole(), **upto_q}},
             {"$group": {"_id": None, "last": {"$sum": "$last"}, "first": {"$sum": "$position"}, "n": {"$sum": 1}}},
         ])).to_list()
         total = sum(int(r["last"]) - int(r["first"]) + int(r["n"]) for r in rows)  # no row (MongoDB) when none
         seen: set[Any] = set()
         for query in f.mixed():
-            async for doc in self._commits.find(query, {"stream": 1, "events": 1}):
+            async for doc in self._commits.find({**query, **upto_q}, {"stream": 1, "events": 1}):
                 if doc["_id"] not in seen:
                     seen.add(doc["_id"])
                     total += sum(f.matches(doc["stream"], e) for e in doc["events"])
+        return total
+
+    async def count_in(self, spans: list[tuple[int, int]], event_type: str | None, upto: int) -> int:
+        """Events of `event_type` (any when None) up to position `upto` recorded in the spans [a, b) (ms): the
+        partial seconds at the ends of a folded total, a second of events each. Asked by time only: the stand-in
+        would plan `type` + `atMs` on the type index and walk every commit of the type."""
+        total = 0
+        for a, b in spans:
+            async for doc in self._commits.find({"atMs": {"$gte": a, "$lt": b}}, {"position": 1, "events": 1}):
+                total += sum(1 for i, e in enumerate(doc.get("events") or []) if int(doc["position"]) + i <= upto
+                             and (event_type is None or e.get("type") == event_type))
         return total
 
 
