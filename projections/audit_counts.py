@@ -72,6 +72,9 @@ class AuditCountsProjection(Projection):
     name: ClassVar[str] = NAME
     #: Every event type (commands.store.mapper, imported above, has loaded them all).
     handles: ClassVar[frozenset[str]] = frozenset(t for t in EVENT_TYPES if not t.startswith("_"))
+    #: Counting needs only the type and the time: an undecodable event or an unknown type is counted as stored,
+    #: as the audit lists it (the audit is where one looks for the event that stopped another read model).
+    envelope_only: ClassVar[bool] = True
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         await self.apply_batch(coll, [event])

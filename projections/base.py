@@ -64,6 +64,9 @@ class Projection:
     name: ClassVar[str]
     handles: ClassVar[frozenset[str]]
     indexes: ClassVar[tuple[tuple[IndexKeys, bool], ...]] = ()  # (keys, unique)
+    #: Folds only the envelope (type, position, recorded time), never the payload: it is given every stored event,
+    #: one this code cannot decode or of a type it does not know included, so no poison event can stop it.
+    envelope_only: ClassVar[bool] = False
 
     async def apply(self, coll: Collection, event: RecordedEvent) -> None:
         raise NotImplementedError

@@ -53,8 +53,11 @@ RETRY_SECONDS = 1.0
 async def fold_batch(projection: Projection, coll: Collection, events: list[RecordedEvent]) -> None:
     """Fold the events `projection` handles. Raises PoisonEvent for the first one it cannot fold, after folding
     the ones before it (folds are idempotent, so a batch that failed is retried one event at a time to find it)."""
-    handled = [event for event in events if event.type in projection.handles]
-    unreadable = first_unreadable(handled)
+    if projection.envelope_only:
+        handled, unreadable = events, None
+    else:
+        handled = [event for event in events if event.type in projection.handles]
+        unreadable = first_unreadable(handled)
     readable = handled[:handled.index(unreadable)] if unreadable else handled
     if readable:
         try:
