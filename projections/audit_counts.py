@@ -50,7 +50,9 @@ def cover(lo: int, hi: int) -> tuple[list[tuple[str, int, int]], list[tuple[int,
     partial edges [a, b) left to count exactly (each inside one second). The runs climb from seconds to days up to
     the first day boundary, then descend from days to seconds down to `hi`'s second."""
     first, last = -_floor(-lo, SECOND), _floor(hi, SECOND)
-    if first >= last:
+    if first >= last:  # no whole second inside: one edge, or two when a second boundary falls inside
+        if lo < first < hi:
+            return [], [(lo, first), (first, hi)]
         return [], [(lo, hi)] if lo < hi else []
     edges = [(a, b) for a, b in ((lo, first), (last, hi)) if a < b]
     runs: list[tuple[str, int, int]] = []
