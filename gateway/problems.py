@@ -66,6 +66,11 @@ class AppError(Exception):
 class BadRequest(AppError):
     status = 400
 
+    @classmethod
+    def parameter(cls, name: str, message: str) -> BadRequest:
+        """A request parameter the route's own checks refused, named by a pointer as Litestar's checks name one."""
+        return cls(f"bad request parameter {name}: {message}", [{"path": f"/{name}", "message": message}])
+
 
 class Unauthorized(AppError):
     status = 401

@@ -11,7 +11,7 @@ One snapshot per answer: a page's items and its `total` count the same events, t
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Final
 
 from litestar import get
@@ -26,6 +26,7 @@ from gateway.guards import requires, requires_reader
 from gateway.paging import Paging
 from gateway.path_params import EventId
 from gateway.problems import BadRequest, Unavailable
+from gateway.query_times import instant
 from gateway.readmodels import POLL_SECONDS, ReadModels
 from gateway.resources.audit import AuditEventOut, AuditPageOut
 from projections import audit_counts, counts
@@ -43,17 +44,7 @@ _PAGING_DOC: Final = (f"Newest first. Unfiltered and single-stream pages go stra
 
 
 def _instant(name: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise BadRequest(f"{name} must be an ISO-8601 time with a zone",
-                         [{"path": f"/{name}", "message": "must be an ISO-8601 time with a zone, e.g. "
-                                                          "2026-11-25T10:00:00Z"}])
-    return parsed.astimezone(UTC)
+    return None if value is None else instant(name, value, zone_required=True)
 
 
 async def _page(read_models: ReadModels, f: AuditFilter, paging: Paging, min_position: int | None) -> AuditPageOut:
@@ -62,7 +53,7 @@ async def _page(read_models: ReadModels, f: AuditFilter, paging: Paging, min_pos
         found = await (_folded_page(read_models, log, f, paging, min_position) if f.foldable
                        else _store_page(log, f, paging, min_position))
     except PageTooDeep as exc:
-        raise BadRequest(str(exc), [{"path": "/page", "message": str(exc)}]) from None
+        raise BadRequest.parameter("page", str(exc)) from None
     return AuditPageOut(items=[AuditEventOut.of(e) for e in found.items], total=found.total, page=paging.page,
                         limit=paging.limit)
 
@@ -116,7 +107,7 @@ class AuditController(ListingController):
     ) -> AuditPageOut:
         start, end = _instant("from", since), _instant("to", until)
         if start and end and start > end:
-            raise BadRequest("from is after to", [{"path": "/from", "message": "must not be after to"}])
+            raise BadRequest.parameter("from", "must not be after to")
         audit_filter = AuditFilter(stream_id, user_id, event_id, event_type, start, end)
         return await _page(read_models, audit_filter, paging, min_position)
 

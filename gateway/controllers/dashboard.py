@@ -19,10 +19,11 @@ from gateway.controllers.base import BearerController
 from gateway.docs import GUARDED, READ, problem_responses
 from gateway.guards import requires_reader
 from gateway.problems import BadRequest
+from gateway.query_times import instant
 from gateway.readmodels import ReadModels
 from gateway.resources.dashboard import EventAnalytics, Overview, RewardAnalytics, UserAnalytics
 from projections import dashboard_views as views
-from projections.dashboard_buckets import MAX_BUCKETS, Bucket, count, utc
+from projections.dashboard_buckets import MAX_BUCKETS, Bucket, count
 
 DEFAULT_SPAN: Final = timedelta(days=30)
 EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -33,32 +34,25 @@ ToParam = Annotated[str | None, QueryParameter(name="to", **_TIME)]
 BucketParam = Annotated[str | None, QueryParameter(name="bucket", max_length=8, description="hour, day or week")]
 
 
-def _bad(name: str, message: str) -> BadRequest:
-    return BadRequest(f"bad query parameter {name}: {message}", [{"path": f"/{name}", "message": message}])
-
-
 def parse_time(name: str, text: str) -> datetime:
     """An ISO 8601 time in UTC, between 1970 and 9000 (so that a bucket's end never leaves the calendar)."""
-    try:
-        at = utc(datetime.fromisoformat(text))
-    except (ValueError, OverflowError):  # OverflowError: year 1 with a positive offset is before year 1 in UTC
-        raise _bad(name, "must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z") from None
+    at = instant(name, text)
     if not EARLIEST <= at < LATEST:
-        raise _bad(name, "must be from 1970 to 8999")
+        raise BadRequest.parameter(name, "must be from 1970 to 8999")
     return at
 
 
 def window(first: str | None, last: str | None, bucket: str | None, now: datetime) -> views.Window:
     """The timeline's range from the query (see the module docstring for defaults and refusals)."""
     if bucket is not None and bucket not in Bucket.__members__.values():
-        raise _bad("bucket", "must be hour, day or week")
+        raise BadRequest.parameter("bucket", "must be hour, day or week")
     size = Bucket(bucket or Bucket.DAY)
     end = parse_time("to", last) if last is not None else now
     start = parse_time("from", first) if first is not None else end - DEFAULT_SPAN
     if start > end:
-        raise _bad("from", "must not be after to")
+        raise BadRequest.parameter("from", "must not be after to")
     if count(start, end, size) > MAX_BUCKETS:
-        raise _bad("bucket", f"the range holds more than {MAX_BUCKETS} {size.value} buckets; "
+        raise BadRequest.parameter("bucket", f"the range holds more than {MAX_BUCKETS} {size.value} buckets; "
                              "choose a larger bucket or a shorter range")
     return views.Window(start, end, size)
 

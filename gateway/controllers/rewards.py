@@ -31,7 +31,7 @@ def type_filter(text: str | None) -> RewardType | None:
     if text is None:
         return None
     if text.upper() not in RewardType.__members__:
-        raise BadRequest("unknown reward type", [{"path": "/type", "message": "must be point, item, coupon or badge"}])
+        raise BadRequest.parameter("type", "must be point, item, coupon or badge")
     return RewardType(text.upper())
 
 

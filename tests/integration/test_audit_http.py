@@ -187,6 +187,7 @@ async def test_pages_cover_every_event_once_and_total_is_exact(platform, auth, p
 @pytest.mark.parametrize(("params", "name"), [
     ({"from": "yesterday"}, "from"), ({"to": "2026-13-40T00:00:00Z"}, "to"),
     ({"to": "2026-11-25T10:00:00"}, "to"),  # no zone: which day would that be?
+    ({"from": "0001-01-01T00:00:00+05:00"}, "from"),  # before year 1 in UTC
     ({"from": "2026-11-26T00:00:00Z", "to": "2026-11-25T00:00:00Z"}, "from"),
     ({"limit": "0"}, "limit"), ({"page": "0"}, "page"), ({"minPosition": "-1"}, "minPosition"),
     ({"userId": "u1", "page": "200", "limit": "100"}, "page"),  # a walked page deeper than the bound
