@@ -11,6 +11,7 @@ from typing import Any
 from nats.aio.client import Client as NatsClient
 
 from base.nats_auth import NatsLogin
+from commands.store.audit import COMMITS, head_of
 
 
 async def nats_ingest(url: str, reports: list[dict[str, Any]], in_flight: int,
@@ -39,8 +40,7 @@ async def nats_ingest(url: str, reports: list[dict[str, Any]], in_flight: int,
 
 
 async def store_head(db: Any) -> int:
-    doc = await db.commits.find_one({}, {"last": 1}, sort=[("last", -1)])
-    return int(doc["last"]) if doc else 0
+    return await head_of(db[COMMITS])
 
 
 async def nats_publish(url: str, reports: list[dict[str, Any]], db: Any, login: NatsLogin) -> float:

@@ -30,7 +30,15 @@ from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from commands.store.mapper import MIXED, commit_keys, commit_to_events, epoch_ms, event_promotion, event_user
+from commands.store.mapper import (
+    MIXED,
+    commit_keys,
+    commit_to_events,
+    epoch_ms,
+    event_promotion,
+    event_user,
+    last_version,
+)
 from domain.events import RecordedEvent
 
 log = logging.getLogger("ledger.store")
@@ -115,6 +123,12 @@ class AuditFilter:
         return self == AuditFilter()
 
 
+async def head_of(commits: AsyncCollection[dict[str, Any]]) -> int:
+    """The store's head: the last position of its newest commit (0 when empty); the event store's `head` too."""
+    doc = await commits.find_one({}, {"last": 1}, sort=[("last", DESCENDING)])
+    return int(doc["last"]) if doc else 0
+
+
 class PageTooDeep(ValueError):
     """A walked page beyond MAX_DEPTH events."""
 
@@ -132,8 +146,7 @@ class AuditLog:
         self._commits: AsyncCollection[dict[str, Any]] = db[COMMITS]
 
     async def head(self) -> int:
-        doc = await self._commits.find_one({}, {"last": 1}, sort=[("last", DESCENDING)])
-        return int(doc["last"]) if doc else 0
+        return await head_of(self._commits)
 
     async def stream_exists(self, stream_id: str) -> bool:
         return await self._commits.find_one({"stream": stream_id}, {"_id": 1}) is not None
@@ -150,7 +163,7 @@ class AuditLog:
         if f.only_stream:
             last = await self._commits.find_one({"stream": f.stream_id, "position": {"$lte": upto}},
                                                 sort=[("version", DESCENDING)])
-            total = int(last["version"]) + len(last["events"]) - 1 if last else 0
+            total = last_version(last) if last else 0
             return AuditPage(await self._below("version", {"stream": f.stream_id}, total - skip, limit), total)
         if skip + limit > MAX_DEPTH:
             raise PageTooDeep(f"a filtered page may reach at most {MAX_DEPTH} events deep; narrow from/to")

@@ -188,6 +188,11 @@ def epoch_ms(at: datetime) -> int:
     return (_utc(at) - _EPOCH) // _MS
 
 
+def last_version(commit: dict[str, Any]) -> int:
+    """The stream version of a stored commit's last event (a commit holds versions `version` up to this)."""
+    return int(commit["version"]) + len(commit["events"]) - 1
+
+
 def commit_to_doc(stream_id: str, version: int, position: int, events: list[dict[str, Any]], commit_id: str,
                   claim: str | None, actor: str | None, correlation_id: str | None, causation_id: str | None,
                   at: datetime) -> dict[str, Any]:

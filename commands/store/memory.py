@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from commands.store.base import Appended, AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
-from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
+from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc, last_version
 from domain.events import RecordedEvent
 
 
 def result_of(doc: dict[str, Any], duplicate: bool) -> AppendResult:
-    return AppendResult(doc["stream"], doc["version"] + len(doc["events"]) - 1, doc["last"],
+    return AppendResult(doc["stream"], last_version(doc), doc["last"],
                         tuple(e["id"] for e in doc["events"]), duplicate)
 
 
@@ -30,7 +30,7 @@ class MemoryEventStore:
             if commit.commit_id in self._by_id:
                 return result_of(self._by_id[commit.commit_id], duplicate=True)
             stream = self._streams.get(commit.stream_id, [])
-            current = stream[-1]["version"] + len(stream[-1]["events"]) - 1 if stream else 0
+            current = last_version(stream[-1]) if stream else 0
             if current != commit.expected_version or (commit.after and commit.after not in self._appended):
                 raise ConcurrencyError(commit.stream_id, commit.expected_version)
             if commit.claim and commit.claim in self._claims:

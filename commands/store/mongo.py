@@ -19,9 +19,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from base.metrics import APPEND_BATCH, APPEND_CONFLICTS, APPEND_LATENCY
-from commands.store.audit import COMMITS, backfill_keys, ensure_audit_indexes
+from commands.store.audit import COMMITS, backfill_keys, ensure_audit_indexes, head_of
 from commands.store.base import Appended, AppendResult, ClaimTaken, ConcurrencyError, NewCommit, new_event_ids
-from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc
+from commands.store.mapper import commit_to_doc, commit_to_events, event_to_doc, last_version
 from commands.store.memory import result_of
 from domain.events import RecordedEvent
 
@@ -124,7 +124,7 @@ class MongoEventStore:
                 if self._on_appended:
                     self._on_appended(self._tail)
             for p, doc in zip(pending[:stored], docs[:stored], strict=True):
-                self._known_end(doc["stream"], doc["version"] + len(doc["events"]) - 1)
+                self._known_end(doc["stream"], last_version(doc))
                 self._appended.add(p.commit.append_id)
                 self._done(p, result_of(doc, duplicate=False))
             if stored == len(docs):
@@ -184,7 +184,7 @@ class MongoEventStore:
         """Does a stored commit of the stream end at `version`? (Commits of a stream follow each other.)"""
         doc = await self._commits.find_one({"stream": stream_id, "version": {"$lte": version}},
                                            sort=[("version", DESCENDING)])
-        return doc is not None and doc["version"] + len(doc["events"]) - 1 == version
+        return doc is not None and last_version(doc) == version
 
     def note_end(self, stream_id: str, version: int) -> None:
         self._known_end(stream_id, version)
@@ -227,8 +227,7 @@ class MongoEventStore:
                 if e.position >= from_position]
 
     async def head(self) -> int:
-        doc = await self._commits.find_one({}, {"last": 1}, sort=[("last", DESCENDING)])
-        return int(doc["last"]) if doc else 0
+        return await head_of(self._commits)
 
     async def stream_of_claim(self, claim: str) -> str | None:
         doc = await self._commits.find_one({"claim": claim}, {"stream": 1})
