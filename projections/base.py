@@ -22,7 +22,7 @@ Collection = AsyncCollection[dict[str, Any]]
 #: An index's keys: one field, or (field, direction) pairs for a compound index, e.g. an equality filter's field
 #: then the listing's sort key, so a filtered page is read in index order instead of sorted whole.
 IndexKeys = str | Sequence[tuple[str, int]]
-__all__ = ["Collection", "IndexKeys", "Projection", "fold", "fold_sets", "iso"]
+__all__ = ["Collection", "IndexKeys", "Projection", "fold", "fold_sets", "iso", "refused_as_duplicates"]
 DUPLICATE_KEY: Final = 11000
 #: (document id, position, fields): an event's `$set` of one document.
 SetChange = tuple[str, int, dict[str, Any]]
@@ -54,8 +54,16 @@ async def fold_sets(coll: Collection, changes: Iterable[SetChange]) -> None:
     try:
         await coll.bulk_write(writes, ordered=False)
     except BulkWriteError as exc:
-        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-            raise
+        refused_as_duplicates(exc)
+
+
+def refused_as_duplicates(exc: BulkWriteError) -> list[int]:
+    """The indexes of the writes an unordered bulk write refused on a unique key: "already applied" to a fold
+    (see `fold()`). Any other refusal is raised."""
+    errors = exc.details.get("writeErrors", [])
+    if any(error.get("code") != DUPLICATE_KEY for error in errors):
+        raise exc
+    return [int(error["index"]) for error in errors]
 
 
 class Projection:

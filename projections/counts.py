@@ -26,13 +26,12 @@ from typing import Any, Final
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from projections.base import Collection, fold
+from projections.base import Collection, fold, refused_as_duplicates
 
 ALL: Final = "all"
 #: Marks counters kept since the read model's collection was empty: a collection folded before counters existed
 #: has none, and its listings count instead (`counted` answers None) until a replay rebuilds it.
 FROM_START: Final = "from-start"
-DUPLICATE_KEY: Final = 11000
 #: (counter, position, delta): how one event moves one counter.
 Move = tuple[str, int, int]
 
@@ -84,10 +83,7 @@ async def apply_moves(coll: Collection, moves: Iterable[Move]) -> None:
         await target.bulk_write(writes, ordered=False)
         return
     except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != DUPLICATE_KEY for error in errors):
-            raise
-        missed = [docs[error["index"]] for error in errors]
+        missed = [docs[index] for index in refused_as_duplicates(exc)]
     for doc in missed:  # the counter has counted part of this run (or all of it): one position at a time
         by_position: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
         for move in runs[doc]:

@@ -49,7 +49,7 @@ from domain.reward import RewardCreated
 from domain.reward_request import RewardRequestApproved, RewardRequested, RewardRequestRejected
 from domain.user import UserLoggedIn, UserRegistered
 from projections import counts
-from projections.base import Collection, Projection
+from projections.base import Collection, Projection, refused_as_duplicates
 from projections.dashboard_buckets import Bucket, cell, decision_bin, key, keys, page_of, week_days
 from projections.events import epoch_ms
 
@@ -123,8 +123,6 @@ def state_ids(event: RecordedEvent) -> list[str]:
     e = event.event
     match e:
         case UserActivityRecorded() | UserLoggedIn():
-            at = activity_time(event)
-            assert at is not None
             return [f"a:{e.user_id}"]
         case RewardRequested():
             return [f"p:{e.user_id}", f"r:{e.request_id}"]
@@ -235,8 +233,7 @@ async def _unless_written(write: Awaitable[object]) -> None:
     try:
         await write
     except BulkWriteError as exc:
-        if any(error.get("code") != counts.DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-            raise
+        refused_as_duplicates(exc)
 
 
 # --- reading -------------------------------------------------------------------------------------------------
