@@ -6,7 +6,9 @@ string format), and are exactly the API's format."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def now_ms() -> datetime:
@@ -26,3 +28,11 @@ def to_ms(value: datetime) -> datetime:
     """`value` in UTC, cut to the millisecond the store keeps (so an answer equals what is read back later)."""
     value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def epoch_ms(at: datetime) -> int:
+    """Whole milliseconds since 1970 (floor; a naive time is UTC, as `iso` takes it): the integer time keys of read
+    models and of the audit. The stand-in compares integers in ranges as MongoDB does; sub-second datetimes it did
+    not (`{at: {$lte: x}}` matched later commits)."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return (aware - EPOCH) // timedelta(milliseconds=1)

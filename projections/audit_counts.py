@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from commands.store.mapper import epoch_ms
+from domain.clock import epoch_ms
 from domain.events import EVENT_TYPES, RecordedEvent
 from projections import counts
 from projections.base import Collection, Projection, fold_sets

@@ -37,6 +37,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
 from domain.activity_record import UserActivityRecorded
+from domain.clock import epoch_ms
 from domain.events import RecordedEvent
 from domain.promotion_events import (
     EventActivated,
@@ -51,7 +52,6 @@ from domain.user import UserLoggedIn, UserRegistered
 from projections import counts
 from projections.base import Collection, Projection, refused_as_duplicates
 from projections.dashboard_buckets import Bucket, cell, decision_bin, key, keys, page_of, week_days
-from projections.events import epoch_ms
 
 TOTALS: Final = "totals"
 #: The per-bucket counts every granularity keeps (docs/dashboards.md says what each counts and by which time).

@@ -34,11 +34,11 @@ from commands.store.mapper import (
     MIXED,
     commit_keys,
     commit_to_events,
-    epoch_ms,
     event_promotion,
     event_user,
     last_version,
 )
+from domain.clock import epoch_ms
 from domain.events import RecordedEvent
 
 log = logging.getLogger("ledger.store")

@@ -7,13 +7,14 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 import domain
 from commands.store.base import commit_claim
+from domain.clock import epoch_ms
 from domain.events import EVENT_TYPES, DomainEvent, RecordedEvent
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -176,16 +177,6 @@ def commit_keys(stream_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"userId": _one([event_user(stream_id, e) for e in events]),
             "eventId": _one([event_promotion(stream_id, e) for e in events]),
             "type": _one([str(e.get("type")) for e in events])}
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-
-
-def epoch_ms(at: datetime) -> int:
-    """Milliseconds since 1970 (floor): the audit's time key. The stand-in compared sub-second datetimes in range
-    queries wrongly (`{at: {$lte: x}}` matched later commits), integers it compares right, as MongoDB does."""
-    return (_utc(at) - _EPOCH) // _MS
 
 
 def last_version(commit: dict[str, Any]) -> int:

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from domain.clock import epoch_ms
 from domain.promotion_events import PromotionStatus
 from projections.events import (
     NEWEST_FIRST,
     EventFilters,
     EventsProjection,
-    epoch_ms,
     in_period_total,
     newest_key,
     period_keys,

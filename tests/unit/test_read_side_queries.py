@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from domain.clock import epoch_ms
 from domain.conditions import parse_condition
 from domain.promotion_events import PromotionStatus
 from domain.reward_request import RequestStatus
 from projections.eligibility import Preview, evaluate_docs
-from projections.events import OPEN_END_MS, EventFilters, epoch_ms, period_keys
+from projections.events import OPEN_END_MS, EventFilters, period_keys
 from projections.paging import in_order
 from projections.reward_requests import RequestFilters
 
