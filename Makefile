@@ -1,6 +1,7 @@
 # Two commands set up everything on a fresh machine: `make run` and `make test`.
 # uv (pinned: UV_VERSION) is bootstrapped into .tools/ when it is not on PATH; dependencies come from
-# requirements.lock (hashes pinned).
+# requirements.lock (hashes pinned: runtime + the `dev` and `embedded` extras). requirements-image.lock is the
+# image's subset (ops/Dockerfile), resolved under requirements.lock's pins so both agree (tests/unit/test_compose.py).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -42,8 +43,9 @@ typecheck: install
 
 check: lint typecheck test
 
-lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+lock: | $(UV)  ## re-resolve both locks after changing pyproject.toml: developers' (all extras) and the image's (none)
+	$(UV) pip compile pyproject.toml --extra dev --extra embedded --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml -c requirements.lock --generate-hashes --python-version 3.11 --quiet -o requirements-image.lock
 
 bench: install
 	$(BIN)/python -m bench.store_bench
