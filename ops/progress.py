@@ -42,15 +42,15 @@ class Progress:
         return time.perf_counter() - self.started
 
     def plan(self, phase: str, more: int) -> None:
-        """`more` units of work in `phase` are now known; a plain line says when a new phase starts."""
+        """`more` units of work in `phase` are now known; a plain line closes the phase before (its figures)."""
+        if self.bar is None and phase != self.phase and self.done:
+            self._print()
         self.total += more
-        changed, self.phase = phase != self.phase, phase
+        self.phase = phase
         if self.bar is not None:
             self.bar.set_description_str(f"{self.label} {phase}".strip())
             self.bar.total = self.total
             self.bar.refresh()
-        elif changed and self.done:
-            self._print()
 
     def advance(self, units: int = 1) -> None:
         self.done += units
