@@ -34,6 +34,11 @@ def run_file() -> Path:
     return data_dir() / "run.json"
 
 
+def demo_logins_file() -> Path:
+    """Written by `seed-demo` into `run`'s DATA_DIR, read by `run`'s banner."""
+    return data_dir() / "demo-logins.json"
+
+
 def pid_alive(pid: int) -> bool:
     """True when a process with this pid exists (and is not a zombie)."""
     try:
@@ -52,12 +57,12 @@ def _server_url(name: str) -> str:
         pid = info.get("pid")
         if isinstance(pid, int) and not pid_alive(pid):
             raise StaleRunFile(f"{path} is stale: the `reward-ledger run` that wrote it (pid {pid}) is gone; "
-                               "start `reward-ledger run` again, or set NATS_URL, MONGO_URL and REDIS_URL")
+                               f"start `reward-ledger run` again, or set {name}")
         urls = info.get("servers", {})
         if name in urls:
             return str(urls[name])
     raise MissingServers(f"{name} is not set and {path} does not exist: start `reward-ledger run` first, "
-                         "or set NATS_URL, MONGO_URL and REDIS_URL")
+                         f"or set {name}")
 
 
 def _env(name: str, description: str, **kwargs: Any) -> Any:

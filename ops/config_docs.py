@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args, get_origin
 
 from pydantic_core import PydanticUndefined
+from pydantic_settings import BaseSettings
 
 from base.settings import ALL_SETTINGS
 
@@ -28,6 +30,11 @@ def _accepts(annotation: object, metadata: list[object]) -> str:
               for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<=")) if getattr(m, attr, None) is not None]
     return ", ".join([{"int": "integer", "float": "number", "bool": "true/false", "str": "text",
                       "PosixPath": "path", "Path": "path"}.get(text, text), *bounds])
+
+
+def variables(classes: Iterable[type[BaseSettings]]) -> list[str]:
+    """The environment variables the settings classes read, in order (each subcommand's `--help` lists its own)."""
+    return [str(field.validation_alias) for cls in classes for field in cls.model_fields.values()]
 
 
 def render() -> str:

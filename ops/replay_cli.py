@@ -1,6 +1,6 @@
 """`reward-ledger replay NAME|--all`: rebuild read models aside, in one pass of the log, and switch to them, with a
-progress bar whose rate and ETA are the fold's own (the grace before the old collections are dropped comes after the
-bar has closed, so it does not dilute the rate)."""
+progress (ops/progress.py: a bar on a terminal, plain lines elsewhere) whose rate and ETA are the fold's own (the
+grace before the old collections are dropped comes after the progress has closed, so it does not dilute the rate)."""
 
 from __future__ import annotations
 
@@ -9,34 +9,41 @@ import time
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from tqdm import tqdm
 
 from commands.store.base import EventStore
+from ops.progress import Progress
+from projections.base import Projection
 from projections.registry import all_projections
 from projections.replay import drop_replaced, rebuild
 
 
-async def replay_main(db: AsyncDatabase[dict[str, Any]], store: EventStore, grace: float, name: str | None,
-                      everything: bool) -> int:
-    """`db` and `store` come from ops/bootstrap.py `in_process`; `grace` is ReplaySettings' drop grace."""
+class UnknownProjection(ValueError):
+    """The command line names no projection, or one that does not exist (the message lists them all)."""
+
+
+def choose(name: str | None, everything: bool) -> list[Projection]:
+    """The projections `replay NAME|--all` rebuilds, checked before the store is reached."""
     projections = all_projections()
+    names = ", ".join(sorted(projections))
     if everything == bool(name):
-        print("reward-ledger replay: name one projection or pass --all; projections: "
-              + ", ".join(sorted(projections)), file=sys.stderr)
-        return 2
+        raise UnknownProjection(f"name one projection or pass --all; projections: {names}")
     if name and name not in projections:
-        print(f"reward-ledger replay: unknown projection {name!r}; projections: {', '.join(sorted(projections))}",
-              file=sys.stderr)
-        return 2
-    chosen = [projections[name]] if name else list(projections.values())
+        raise UnknownProjection(f"unknown projection {name!r}; projections: {names}")
+    return [projections[name]] if name else list(projections.values())
+
+
+async def replay_main(db: AsyncDatabase[dict[str, Any]], store: EventStore, grace: float,
+                      chosen: list[Projection]) -> int:
+    """`db` and `store` come from ops/bootstrap.py `in_process`; `grace` is ReplaySettings' drop grace; `chosen`
+    from `choose`."""
+    name = chosen[0].name if len(chosen) == 1 else None
     label = name or f"{len(chosen)} read models"
     started = time.monotonic()
-    with tqdm(desc=f"replay {label}", unit="ev", unit_scale=True, file=sys.stderr) as bar:
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        rebuilt = await rebuild(db, store, chosen, progress)
+    progress = Progress(f"replay {label}", "events")
+    try:
+        rebuilt = await rebuild(db, store, chosen, progress.reach)
+    finally:
+        progress.close()
     took = time.monotonic() - started
     for projection, (collection, position) in rebuilt.switched.items():
         print(f"{projection}: switched to {collection} at position {position}")

@@ -24,12 +24,15 @@ password (commands/passwords.py `reusing_hash`), and reward requests read the fa
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Coroutine, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from base.settings import demo_logins_file
 from commands.context import Actor, Caller
 from commands.dispatch import dispatch
 from commands.facts import FactsSource
@@ -86,7 +89,7 @@ class Seeder:
                         correlation_id=f"seed-demo:{self.seed}")
         reply = await dispatch(name, payload, caller, self.store, facts=self.facts)
         if self.progress:
-            self.progress.done()
+            self.progress.advance()
         if reply.ok:
             return reply.result or {}
         error = reply.error
@@ -279,7 +282,7 @@ async def seed(store: EventStore, users: int, seed_value: int, promotions: int =
 
         await bounded((record(a) for a in activities()), keep=False)
     position, took = await store.head(), progress.elapsed
-    commands = int(progress.bar.n)
+    commands = progress.done
 
     def tally(values: Iterable[str]) -> str:
         return ", ".join(f"{n} {value}" for value, n in Counter(values).items())
@@ -317,4 +320,16 @@ async def seed_demo_main(store: MongoEventStore, users: int, seed_value: int, pr
         print(f"reward-ledger seed-demo: {exc}", file=sys.stderr)
         return 1
     print("\n".join(lines))
+    remember_logins(users)
     return 0
+
+
+def remember_logins(users: int) -> None:
+    """Leave the demo logins in DATA_DIR (`demo_logins_file`) when the store seeded is `run`'s own (no MONGO_URL), so
+    `run`'s banner can show them without a store client of its own (the supervisor imports none: memory, start-up).
+    The password is the published demo one; the file is private anyway (umask 077)."""
+    if os.environ.get("MONGO_URL"):
+        return
+    logins = {"password": DEMO_PASSWORD, "staff": {email: roles[0] for email, roles in STAFF.items()},
+              "players": f"player001..{users:03d}@demo.test"}
+    demo_logins_file().write_text(json.dumps(logins, indent=2))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import logging
 import os
 import signal
 import socket
@@ -29,10 +28,10 @@ from base.nats_auth import (
     event_stream_name,
 )
 from base.settings import GatewaySettings, LayoutSettings, data_dir, run_file
+from ops.banner import READY_PATIENCE, banner, links, local_url, ready
 from ops.servers import Server, ServerStartError, free_port, spawn_python, start_servers
 from ops.servers import stop_process as stop_child
 
-log = logging.getLogger("ledger.run")
 MAX_BACKOFF = 10.0
 #: A server named by one of these is external (used as it is); the others are embedded, started and watched.
 SERVER_URLS = ("NATS_URL", "MONGO_URL", "REDIS_URL")
@@ -51,6 +50,19 @@ def layout(settings: LayoutSettings) -> list[tuple[str, list[str], str]]:
     return [*parts, ("gateway", ["gateway"], GATEWAY)]
 
 
+def said(line: str) -> None:
+    """The supervisor's one channel: human lines on its stderr, the operator's terminal. Each is said once; the
+    parts' JSON lines go to their own files (DATA_DIR/logs), never to this terminal."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def _ended(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with {code}"
+
+
 @dataclass
 class Backoff:
     """When to restart a dead process: after 0.5 s, doubling per quick death up to MAX_BACKOFF; a process that
@@ -66,8 +78,7 @@ class Backoff:
             self.restarts = 0 if now - self.started_at > 30 else self.restarts + 1
             delay = min(MAX_BACKOFF, 0.5 * 2 ** self.restarts)
             self.next_start = now + delay
-            log.warning("%s exited with %s; restarting in %.1fs%s", what, code, delay, hint)
-            print(f"{what} exited with {code}; restarting in {delay:.1f}s", file=sys.stderr, flush=True)
+            said(f"{what} {_ended(code)}; restarting in {delay:.1f}s{hint}")
             return False
         if now < self.next_start:
             return False
@@ -117,9 +128,9 @@ def _watch_servers(watched: list[_Watched]) -> None:
             try:
                 server.restart()
             except ServerStartError as exc:
-                print(f"server {server.name} did not come back: {exc}", file=sys.stderr, flush=True)
+                said(f"server {server.name} did not come back: {exc}")
                 continue
-            print(f"server {server.name} is back on {server.url}", file=sys.stderr, flush=True)
+            said(f"server {server.name} is back on {server.url}")
 
 
 def _lock_data_dir(base: Path) -> IO[str] | None:
@@ -188,9 +199,12 @@ def _run_locked(base: Path) -> int:
         env = {**os.environ, **urls, "METRICS_PORT": str(metrics), "DATA_DIR": str(base), "PART_NAME": name,
                **(nats_credentials.env_for(identity) if nats_credentials else {})}
         parts.append(Part(name, argv, env, logs / f"{name}.log"))
+    gateway_url = local_url(gateway.host, gateway.port)
+    found = links(gateway_url, {p.name: f"http://127.0.0.1:{p.env['METRICS_PORT']}/metrics"
+                                for p in parts if p.name != "gateway"})
     run_file().write_text(json.dumps({
         "pid": os.getpid(), "servers": urls, "gateway": f"http://{gateway.host}:{gateway.port}",
-        "metrics": {p.name: f"http://127.0.0.1:{p.env['METRICS_PORT']}/metrics" for p in parts if p.name != "gateway"},
+        "metrics": {name: url for name, url in found["metrics"].items() if name != "gateway"}, "links": found,
     }, indent=2))
     stopping = False
 
@@ -202,19 +216,24 @@ def _run_locked(base: Path) -> int:
     signal.signal(signal.SIGTERM, stop)
     for part in parts:
         part.start()
-    print(f"Reward Ledger is up: gateway http://{gateway.host}:{gateway.port} (docs /docs, metrics /metrics)")
-    for key, url in urls.items():
-        print(f"  {key}={url}")
+    game_server = None
     if nats_credentials:
         game_server = base / GAME_SERVER_FILE
         nats_credentials.write_game_server_file(game_server, urls["NATS_URL"], event_stream_name())
-        print(f"  game servers: NATS identity in {game_server} (publish rewards.activity.<kind>, read the event feed)")
-    print(f"  logs in {logs}; Ctrl-C stops everything", flush=True)
+    said(f"Reward Ledger is starting: servers up, waiting for the gateway at {gateway_url} (logs in {logs})")
     watched = [_Watched(server) for server in started]
+    announced, patience = False, time.monotonic() + READY_PATIENCE
     try:
         while not stopping:
             _watch_servers(watched)
             _watch(parts)
+            if not announced and ready(gateway_url):
+                announced = True
+                print("\n".join(banner(gateway_url, found, urls, logs, base, game_server)), flush=True)
+            elif not announced and patience and time.monotonic() > patience:
+                patience = 0.0
+                said(f"the gateway is not ready after {READY_PATIENCE:.0f}s; see {logs / 'gateway.log'} "
+                     "(still waiting)")
             time.sleep(0.2)
     finally:
         for part in parts:

@@ -60,3 +60,32 @@ def test_the_configuration_reference_matches_the_settings_classes():
 
     assert (ROOT / "docs" / "configuration.md").read_text() == render(), \
         "regenerate: python -m ops.config_docs > docs/configuration.md"
+
+
+def test_replay_names_an_unknown_read_model_and_lists_them_in_one_line(tmp_path):
+    from projections.registry import all_projections
+
+    result = cli(tmp_path, "replay", "nope")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "'nope'" in lines[0] and all(name in lines[0] for name in all_projections())
+
+
+@pytest.mark.timeout(120)
+def test_with_the_servers_down_every_subcommand_names_the_missing_one_in_one_line(tmp_path):
+    """Started alone with nothing listening: one line naming the server and its variable, exit 2, no traceback
+    (the store's client would try for its selection time-out, a part's clients for much longer)."""
+    from ops.servers import free_port
+
+    down = {"NATS_URL": f"nats://127.0.0.1:{free_port()}", "MONGO_URL": f"mongodb://127.0.0.1:{free_port()}/",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}"}
+    for command, variable in ((["admin", "create", "--email", "a@example.com", "--password-stdin"], "MONGO_URL"),
+                              (["replay", "--all"], "MONGO_URL"), (["seed-demo", "--users", "1"], "MONGO_URL"),
+                              (["gateway"], "NATS_URL"), (["handlers"], "NATS_URL"), (["relay"], "NATS_URL"),
+                              (["projectors"], "NATS_URL"), (["grant-consumer"], "NATS_URL")):
+        result = cli(tmp_path, *command, **down)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, (command, result.stderr)
+        assert variable in lines[0] and down[variable] in lines[0] and "Traceback" not in result.stderr, lines[0]
+    result = cli(tmp_path, "gateway", **{**down, "NATS_URL": "", "MONGO_URL": ""})  # no run.json either
+    assert result.returncode == 2 and "NATS_URL is not set" in result.stderr

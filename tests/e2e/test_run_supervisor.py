@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -101,11 +102,24 @@ def private_files(root: Path) -> list[str]:
     return loose
 
 
+def banner_when_printed(log: Path) -> str:
+    """The banner `run` printed, read as soon as its first line appears in `log`."""
+    wait_for(lambda: "Reward Ledger is up" in log.read_text(), timeout=60)
+    return log.read_text().split("Reward Ledger is up", 1)[1]
+
+
 def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
     run, port = start_run(tmp_path)
     try:
-        wait_ready(f"http://127.0.0.1:{port}", timeout=60)
+        banner = banner_when_printed(tmp_path / "run.log")
+        swagger = re.search(r"Swagger UI +(\S+)", banner)
+        assert swagger and httpx.get(swagger[1]).status_code == 200  # the banner waited for the gateway
         info = json.loads((tmp_path / "data" / "run.json").read_text())
+        base = f"http://127.0.0.1:{port}"
+        for path in ("/docs/openapi.json", "/docs/asyncapi", "/health/live", "/health/ready", "/metrics"):
+            assert f"{base}{path}" in banner and httpx.get(f"{base}{path}").status_code == 200, path
+        assert all(url in banner for url in info["metrics"].values()) and "reward-ledger admin create --email" in banner
+        assert "reward-ledger seed-demo" in banner
         assert set(info["servers"]) == {"NATS_URL", "MONGO_URL", "REDIS_URL"}
         response = httpx.post(f"http://127.0.0.1:{port}/auth/users",
                               json={"email": "run@example.com", "password": "correct-horse-9"})
@@ -126,7 +140,8 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
         assert not (tmp_path / "data" / "run.json").exists()
     finally:
         stop_process(run)
-    assert "restarting" in (tmp_path / "run.log").read_text()
+    restarts = [line for line in (tmp_path / "run.log").read_text().splitlines() if "restarting" in line]
+    assert len(restarts) == 1 and "part projectors was killed by SIGKILL" in restarts[0], restarts  # said once
 
 
 def test_one_run_per_data_dir_and_kill_9_of_run_leaves_no_process(tmp_path):

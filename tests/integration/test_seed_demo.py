@@ -34,6 +34,9 @@ async def seed_demo(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 async def test_seed_demo_writes_the_data_set_once_and_the_read_models_fold_it(platform, auth, tmp_path):
     code, out, err = await seed_demo(cli_env(platform.env), "--users", str(PLAYERS), "--seed", "7")
     assert code == 0, err
+    # stderr is a pipe, not a terminal: plain progress lines with the rate and the ETA, no redrawn bar
+    assert re.search(r"^seed-demo [a-z ]+: [\d,]+/[\d,]+ cmd \(\d+%\), [\d,]+ cmd/s.*, ETA \d+:\d\d:\d\d$", err,
+                     re.MULTILINE) and "\r" not in err, err
     store = MongoEventStore(platform.db)
     try:
         events = await store.read_all(1, 100_000)
