@@ -31,3 +31,21 @@ PROJECTION_STOPPED_POSITION = Gauge("ledger_projection_stopped_position",
 RELAY_STOPPED = Gauge("ledger_relay_stopped", "1 while the relay is stopped before an event it cannot map, else 0")
 RELAY_STOPPED_POSITION = Gauge("ledger_relay_stopped_position",
                                "Store position of the event the relay stopped before (0 = running)")
+
+# Business figures (projections/business_metrics.py): gauges the projectors process refreshes from the read models
+# every few seconds, so they equal the dashboards' numbers and survive restarts and replays. No per-user or
+# per-reward labels: the label values are fixed sets.
+BUSINESS_REQUESTS = Gauge("ledger_business_reward_requests", "Reward requests by current status (dashboard totals)",
+                          ["status"])
+BUSINESS_PROMOTIONS = Gauge("ledger_business_promotions", "Promotions (events) by status (dashboard totals)",
+                            ["status"])
+BUSINESS_USERS = Gauge("ledger_business_users", "Registered users (dashboard totals)")
+BUSINESS_GRANTED = Gauge("ledger_business_rewards_granted",
+                         "Grants counted against the rewards attached to promotions now (event rewards read model)")
+BUSINESS_STOCK_REMAINING = Gauge("ledger_business_stock_remaining",
+                                 "Units left across attached rewards with a limited stock")
+BUSINESS_ATTACHED = Gauge("ledger_business_attached_rewards",
+                          "Rewards attached to promotions: limited or unlimited stock, and sold_out (of the limited)",
+                          ["stock"])
+BUSINESS_REFRESHED = Gauge("ledger_business_refreshed_timestamp_seconds",
+                           "When the business figures were last read from the read models (Unix time)")

@@ -18,6 +18,7 @@ from base.nats_auth import GAME_SERVER, identity_settings
 from base.settings import GatewaySettings, LayoutSettings, MetricsSettings, MongoSettings
 from brokers.grant_consumer import GrantConsumer
 from ops import bootstrap
+from projections.business_metrics import refreshing
 from projections.registry import all_projections
 
 log = logging.getLogger("ledger.parts")
@@ -48,7 +49,8 @@ async def run_projectors(names: list[str] | None = None, relay: bool = False) ->
     """The projection runners; with `relay`, the relay too, in the same process (one fewer process competing for a
     small machine's cores; connected as the `relay` identity, which may also do all a projector does)."""
     _serve_metrics()
-    async with bootstrap.catch_up(names or None, relay=relay):
+    db = MongoSettings()  # the business gauges (docs/metrics.md), read from the read models
+    async with bootstrap.catch_up(names or None, relay=relay), refreshing(bootstrap.mongo_client(db), db.database):
         log.info("projectors ready: %s%s", ", ".join(names or all_projections()), " and the relay" if relay else "")
         await _until_signalled()
 
