@@ -1,4 +1,13 @@
-"""JSON log lines carrying the correlation id of the request or command being served."""
+"""One JSON line per log record, from structlog and from the standard library alike, carrying the correlation id of
+the request or command being served.
+
+New log lines use structlog with key-value fields (`structlog.get_logger("ledger.x").info("msg", key=value)`); the
+modules that still call `logging.getLogger(...)` keep working and come out in the same shape, because structlog
+hands its event to the standard library's handler and one `ProcessorFormatter` renders both (the standard library's
+records through `foreign_pre_chain`). One handler also keeps `OutageFilter` in front of every line.
+
+Every line: `ts` (ISO 8601, UTC), `level`, `service` (the part), `logger`, `msg`, `correlationId` (null when none),
+then the event's fields; a traceback is the field `exc`, so a line stays a line (docs/logging.md)."""
 
 from __future__ import annotations
 
@@ -6,23 +15,50 @@ import contextvars
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+#: The keys every line starts with, in this order (the shared contract with Loki, the CLI and the tests).
+HEAD = ("ts", "level", "service", "logger", "msg", "correlationId")
 
 
-class JsonFormatter(logging.Formatter):
+def _context(service: str) -> Processor:
+    def add(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+        event["service"] = service
+        event.setdefault("correlationId", correlation_id.get())  # a field bound explicitly wins
+        return event
+
+    return add
+
+
+def _line(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """`event` -> `msg`, the traceback (already text) -> `exc`, the common keys first."""
+    event["msg"] = event.pop("event", "")
+    if "exception" in event:
+        event["exc"] = event.pop("exception")
+    head = {key: event.pop(key, None) for key in HEAD}
+    return {**head, **event}
+
+
+def _render(_: WrappedLogger, __: str, event: EventDict) -> str:
+    return json.dumps(event, default=str, ensure_ascii=False)
+
+
+class JsonFormatter(structlog.stdlib.ProcessorFormatter):
+    """Renders structlog's events and the standard library's records as the same one-line JSON object."""
+
     def __init__(self, service: str) -> None:
-        super().__init__()
-        self.service = service
+        super().__init__(foreign_pre_chain=_shared(service),
+                         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                                     structlog.processors.format_exc_info, _line, _render])
 
-    def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-                "level": record.levelname.lower(), "service": self.service, "logger": record.name,
-                "msg": record.getMessage(), "correlationId": correlation_id.get()}
-        if record.exc_info:
-            line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+
+def _shared(service: str) -> list[Processor]:
+    """What both kinds of line get before rendering."""
+    return [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"), _context(service)]
 
 
 class OutageFilter(logging.Filter):
@@ -53,6 +89,9 @@ class OutageFilter(logging.Filter):
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
+    """Route both libraries to one stderr handler (the supervisor writes a part's stderr to DATA_DIR/logs). A level
+    below `level` costs one `isEnabledFor` check: structlog's chain starts with `filter_by_level`, and the bound
+    loggers are cached after their first use."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
     handler.addFilter(OutageFilter())
@@ -61,3 +100,10 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "pymongo", "faststream", "nats", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[structlog.stdlib.filter_by_level, structlog.stdlib.PositionalArgumentsFormatter(),
+                    *_shared(service), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True)
+
