@@ -25,6 +25,9 @@ HEAD = ("ts", "level", "service", "logger", "msg", "correlationId")
 
 
 def _context(service: str) -> Processor:
+    """The part, and the correlation id of what is being served (the formatter runs in the logging call, so in the
+    caller's context)."""
+
     def add(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
         event["service"] = service
         event.setdefault("correlationId", correlation_id.get())  # a field bound explicitly wins
@@ -50,15 +53,15 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
     """Renders structlog's events and the standard library's records as the same one-line JSON object."""
 
     def __init__(self, service: str) -> None:
-        super().__init__(foreign_pre_chain=_shared(service),
+        super().__init__(foreign_pre_chain=SHARED,
                          processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                                     structlog.processors.format_exc_info, _line, _render])
+                                     structlog.processors.format_exc_info, _context(service), _line, _render])
 
 
-def _shared(service: str) -> list[Processor]:
-    """What both kinds of line get before rendering."""
-    return [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
-            structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"), _context(service)]
+#: What both kinds of line get before the formatter. The service is added by the formatter, so structlog's
+#: configuration (and the loggers it caches) is the same in every process.
+SHARED: list[Processor] = [structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
+                           structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts")]
 
 
 class OutageFilter(logging.Filter):
@@ -102,7 +105,7 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, structlog.stdlib.PositionalArgumentsFormatter(),
-                    *_shared(service), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+                    *SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True)
