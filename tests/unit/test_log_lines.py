@@ -22,6 +22,8 @@ from commands.store import MemoryEventStore
 from gateway.edge import Gateway
 from gateway.path_params import UserId
 from gateway.principal import Principal
+from tests.unit.test_policies import pending, run_policies, stored
+from tests.unit.test_reward_request_commands import promotion
 
 
 @pytest.fixture
@@ -110,3 +112,18 @@ def test_every_request_is_one_line_even_unrouted_and_probes_stay_below_info(log_
         "userId": "user-7", "correlationId": "corr-4"}
     assert line["durationMs"] >= 0 and line["logger"] == "ledger.gateway.requests"
     assert (unmatched["path_template"], unmatched["path"], unmatched["status"]) == ("unmatched", "/nowhere", 404)
+
+
+async def test_a_policy_follow_up_keeps_the_correlation_id_of_the_request_that_triggered_it(log_lines):
+    store = MemoryEventStore()
+    event_id, reward_id = await promotion(store)
+    await pending(store, event_id, reward_id, "u1")  # a request the detach rejects through the policy
+    detach = Caller(uuid.uuid4().hex, Actor("op-1", frozenset({"OPERATOR"})), correlation_id="corr-detach")
+    assert (await dispatch("DetachReward", {"eventId": event_id, "rewardId": reward_id}, detach, store)).ok
+    trigger = (await stored(store))[-1]
+    await run_policies(store)
+    follow_up = [e for e in await stored(store) if e.position > trigger.position]
+    assert follow_up and all(e.correlation_id == "corr-detach" for e in follow_up)
+    [line] = [line for line in log_lines() if line["msg"] == "command" and line["via"] == "policy"]
+    assert (line["correlationId"], line["causationId"]) == ("corr-detach", trigger.event_id)
+    assert {e.causation_id for e in follow_up} == {line["commandId"]}
