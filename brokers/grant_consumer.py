@@ -37,7 +37,7 @@ from brokers.event_feed import published_model
 from domain.reward_request import RewardGranted
 
 log = logging.getLogger("ledger.grant_consumer")
-grants_log = structlog.stdlib.get_logger("ledger.grant_consumer.grants")
+grants_log = structlog.get_logger("ledger.grant_consumer.grants")
 GRANTED: Final = event_subject(RewardGranted.AGGREGATE, RewardGranted.__name__)
 #: The consumer's name on the server: where its acknowledged floor is kept across restarts.
 DURABLE: Final = "game-server-grants"

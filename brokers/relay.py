@@ -45,7 +45,7 @@ from projections.poison import PoisonEvent
 from projections.runner import MIN_CYCLE_SECONDS
 
 log = logging.getLogger("ledger.relay")
-batches_log = structlog.stdlib.get_logger("ledger.relay.batches")
+batches_log = structlog.get_logger("ledger.relay.batches")
 CHECKPOINTS = "checkpoints"
 RELAY_ID = "relay"
 BATCH = 500
@@ -68,7 +68,7 @@ def _publishable(event: RecordedEvent) -> bool:
 def _log_batch(published: list[RecordedEvent]) -> None:
     """At DEBUG, one line a batch (not an event: the feed carries each event's correlation id in its
     `X-Correlation-Id` header, and the store has it), naming the correlation ids it carried."""
-    if batches_log.isEnabledFor(logging.DEBUG):
+    if batches_log.is_enabled_for(logging.DEBUG):
         batches_log.debug("relay published", count=len(published), firstPosition=published[0].position,
                           lastPosition=published[-1].position,
                           correlationIds=sorted({e.correlation_id for e in published if e.correlation_id})[:20])

@@ -31,7 +31,7 @@ from domain.clock import now_ms
 from domain.errors import DomainError, FieldError, field_errors
 
 log = logging.getLogger("ledger.handlers")
-commands_log = structlog.stdlib.get_logger("ledger.handlers.commands")
+commands_log = structlog.get_logger("ledger.handlers.commands")
 MAX_ATTEMPTS = 5
 
 

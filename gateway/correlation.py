@@ -16,7 +16,7 @@ from base.logging import correlation_id
 from base.metrics import HTTP_LATENCY
 from gateway.asgi import Message, Receive, Scope, Send, request_header
 
-log = structlog.stdlib.get_logger("ledger.gateway.requests")
+log = structlog.get_logger("ledger.gateway.requests")
 #: Probes a scraper or orchestrator calls every few seconds: logged at DEBUG, so LOG_LEVEL=debug shows them and the
 #: default INFO log holds what people and clients did.
 PROBES: Final = frozenset({"/health/live", "/health/ready", "/metrics"})

@@ -46,8 +46,8 @@ def test_a_stdlib_line_and_a_structlog_line_have_the_same_shape(log_lines):
     token = correlation_id.set("corr-1")
     try:
         logging.getLogger("ledger.old").info("stored %d events", 3)
-        structlog.stdlib.get_logger("ledger.new").info("stored", count=3)
-        structlog.stdlib.get_logger("ledger.new").debug("below the level")
+        structlog.get_logger("ledger.new").info("stored", count=3)
+        structlog.get_logger("ledger.new").debug("below the level")
     finally:
         correlation_id.reset(token)
     old, new = log_lines()
@@ -59,7 +59,7 @@ def test_a_stdlib_line_and_a_structlog_line_have_the_same_shape(log_lines):
 
 
 def test_an_exception_is_a_field_of_one_line_from_either_library(log_lines):
-    for logger in (logging.getLogger("ledger.old"), structlog.stdlib.get_logger("ledger.new")):
+    for logger in (logging.getLogger("ledger.old"), structlog.get_logger("ledger.new")):
         try:
             raise KeyError("a bug")
         except KeyError:
