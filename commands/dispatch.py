@@ -25,7 +25,7 @@ from base.metrics import COMMAND_LATENCY
 from commands.context import Caller, CommandContext
 from commands.facts import FactsSource
 from commands.handlers import COMMAND_HANDLERS, Handler
-from commands.messages import COMMANDS, Command, CommandReply, ErrorBody
+from commands.messages import COMMANDS, IN_PROCESS, Command, CommandReply, ErrorBody
 from commands.store.base import ConcurrencyError, EventStore
 from domain.clock import now_ms
 from domain.errors import DomainError, FieldError, field_errors
@@ -66,7 +66,8 @@ async def dispatch(name: str, payload: Any, caller: Caller, store: EventStore,
 
 def _log_command(name: str, caller: Caller, reply: CommandReply | None, seconds: float, unexpected: bool) -> None:
     """One line per command: `outcome` is `ok` or the reply's error code. `position` is the last event appended
-    (null when the command appended nothing: the reply's position is then only the store's head)."""
+    (null when the command appended nothing: the reply's position is then only the store's head). The CLIs' own
+    commands (IN_PROCESS) at DEBUG: seed-demo sends hundreds of thousands and reports its progress itself."""
     fields: dict[str, Any] = {"outcome": "error", "streamId": None, "version": None, "position": None}
     if reply is not None and reply.ok:
         fields["outcome"] = "ok"
@@ -74,7 +75,8 @@ def _log_command(name: str, caller: Caller, reply: CommandReply | None, seconds:
             fields.update(streamId=reply.stream_id, version=reply.version, position=reply.position)
     elif reply is not None and reply.error is not None:
         fields["outcome"] = reply.error.code
-    commands_log.log(logging.WARNING if unexpected else logging.INFO, "command", command=name, **fields,
+    level = logging.WARNING if unexpected else logging.DEBUG if caller.via == IN_PROCESS else logging.INFO
+    commands_log.log(level, "command", command=name, **fields,
                      durationMs=round(seconds * 1000, 2), commandId=caller.command_id,
                      causationId=caller.causation_id, actor=caller.actor.user_id, via=caller.via)
 

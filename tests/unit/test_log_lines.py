@@ -71,8 +71,10 @@ def test_an_exception_is_a_field_of_one_line_from_either_library(log_lines):
 
 async def test_every_command_is_one_line_with_its_outcome_stream_and_ids(log_lines):
     store = MemoryEventStore()
-    caller = Caller(uuid.uuid4().hex, correlation_id="corr-2", causation_id="event-9")
+    caller = Caller(uuid.uuid4().hex, via="gateway", correlation_id="corr-2", causation_id="event-9")
     await dispatch("RegisterUser", {"email": "a@b.co", "password": "handler-pass-1"}, caller, store)
+    seeded = Caller(uuid.uuid4().hex, correlation_id="seed-demo")  # a CLI's own (in-process): DEBUG, not logged
+    await dispatch("RegisterUser", {"email": "c@d.co", "password": "handler-pass-1"}, seeded, store)
     refused = Caller(uuid.uuid4().hex, Actor("u1", frozenset({"USER"})), via="gateway", correlation_id="corr-3")
     await dispatch("CreatePromotion", {"name": "E", "periodStart": "2026-12-01T00:00:00Z"}, refused, store)
     ok, forbidden = (line for line in log_lines() if line["msg"] == "command")
