@@ -16,7 +16,8 @@ from commands.store import mapper  # noqa: F401  (imports every domain module, s
 from domain.events import EVENT_TYPES, DomainEvent
 
 FEED_DOC = ("JetStream, at least once, in store order; `Nats-Msg-Id` = eventId (de-duplicated within the stream's "
-            "window), `Ledger-Position` = position.")
+            "window), `Ledger-Position` = position, `X-Correlation-Id` = correlationId (when the event has one: the "
+            "request that caused it; a consumer logs under it, docs/logging.md).")
 
 
 class PublishedEvent(BaseModel):

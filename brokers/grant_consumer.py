@@ -24,17 +24,20 @@ import json
 import logging
 from typing import Any, Final
 
+import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from base.logging import correlation_id
 from base.subjects import event_subject
 from brokers.event_feed import published_model
 from domain.reward_request import RewardGranted
 
 log = logging.getLogger("ledger.grant_consumer")
+grants_log = structlog.get_logger("ledger.grant_consumer.grants")
 GRANTED: Final = event_subject(RewardGranted.AGGREGATE, RewardGranted.__name__)
 #: The consumer's name on the server: where its acknowledged floor is kept across restarts.
 DURABLE: Final = "game-server-grants"
@@ -84,9 +87,19 @@ class GrantConsumer:
             log.info("grant %s (position %d) was applied before; acknowledged again", grant.event_id,
                      grant.position)
             return False
+        grants_log.info("grant applied", eventId=grant.event_id, position=grant.position,
+                        causationId=grant.causation_id)
         return True
 
     async def _handle(self, message: Msg) -> None:
+        """Every line about this grant carries the correlation id the relay put on it (the request that caused it)."""
+        token = correlation_id.set((message.headers or {}).get("X-Correlation-Id") or None)
+        try:
+            await self._apply_in_order(message)
+        finally:
+            correlation_id.reset(token)
+
+    async def _apply_in_order(self, message: Msg) -> None:
         while True:
             try:
                 await self.apply(message)

@@ -32,6 +32,7 @@ import logging
 import time
 from typing import Any
 
+import structlog
 from faststream.nats import NatsBroker
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -44,6 +45,7 @@ from projections.poison import PoisonEvent
 from projections.runner import MIN_CYCLE_SECONDS
 
 log = logging.getLogger("ledger.relay")
+batches_log = structlog.get_logger("ledger.relay.batches")
 CHECKPOINTS = "checkpoints"
 RELAY_ID = "relay"
 BATCH = 500
@@ -61,6 +63,15 @@ def _publishable(event: RecordedEvent) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _log_batch(published: list[RecordedEvent]) -> None:
+    """At DEBUG, one line a batch (not an event: the feed carries each event's correlation id in its
+    `X-Correlation-Id` header, and the store has it), naming the correlation ids it carried."""
+    if batches_log.is_enabled_for(logging.DEBUG):
+        batches_log.debug("relay published", count=len(published), firstPosition=published[0].position,
+                          lastPosition=published[-1].position,
+                          correlationIds=sorted({e.correlation_id for e in published if e.correlation_id})[:20])
 
 
 class Relay:
@@ -145,6 +156,7 @@ class Relay:
             publishable, unreadable = publishable[:failed], None
         if publishable:
             last = publishable[-1].position
+            _log_batch(publishable)
             self._position = last
             RELAY_POSITION.set(last)
             if self._stop_recorded and not unreadable:

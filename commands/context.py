@@ -35,6 +35,7 @@ class Caller:
     actor: Actor = field(default_factory=Actor)
     via: str = IN_PROCESS
     correlation_id: str | None = None
+    causation_id: str | None = None  # what caused the command when it is not a request: a policy's trigger event
 
 
 @dataclass

@@ -31,7 +31,6 @@ from gateway.controllers.health import HealthController
 from gateway.controllers.reward_requests import RewardRequestController, RewardRequestCreateController
 from gateway.controllers.rewards import RewardController
 from gateway.controllers.users import RegistrationController, UserController
-from gateway.correlation import correlation_middleware
 from gateway.deps import DEPENDENCIES
 from gateway.docs import openapi_config, swagger_assets_router
 from gateway.edge import Gateway
@@ -76,7 +75,7 @@ def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: G
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),
-        middleware=[correlation_middleware, DefineMiddleware(body_guard, max_bytes=gateway.max_body_bytes),
+        middleware=[DefineMiddleware(body_guard, max_bytes=gateway.max_body_bytes),
                     DefineMiddleware(AuthenticationMiddleware, tokens=auth.tokens),
                     DefineMiddleware(IdempotencyMiddleware, redis=redis, ttl=gateway.idempotency_ttl,
                                      max_body_bytes=gateway.max_body_bytes,

@@ -10,7 +10,9 @@ from typing import Any, Final
 
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
+
+from gateway.correlation import correlation_middleware
 
 #: JSON answers load nothing and may not be framed.
 API_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -27,6 +29,11 @@ def _policy_for(path: str) -> str:
 
 
 class Gateway(Litestar):
+    def _create_asgi_handler(self) -> ASGIApp:
+        """The correlation id, timing and request log line (gateway/correlation.py) around routing too, so a 404 or
+        405 is logged and answered with `X-Correlation-Id` like any other request."""
+        return correlation_middleware(super()._create_asgi_handler())
+
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:
         if scope["type"] != "http":
