@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
+from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
 
 from gateway.correlation import correlation_middleware
 
@@ -29,10 +29,12 @@ def _policy_for(path: str) -> str:
 
 
 class Gateway(Litestar):
-    def _create_asgi_handler(self) -> ASGIApp:
-        """The correlation id, timing and request log line (gateway/correlation.py) around routing too, so a 404 or
-        405 is logged and answered with `X-Correlation-Id` like any other request."""
-        return correlation_middleware(super()._create_asgi_handler())
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The correlation id, timing and request log line (gateway/correlation.py) around routing too, so a 404 or
+        # 405 is logged and answered with `X-Correlation-Id` like any other request (Litestar's own middleware runs
+        # only once a route matched).
+        self._traced = correlation_middleware(super().__call__)
 
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:
@@ -53,4 +55,4 @@ class Gateway(Litestar):
                 message = {**message, "body": b""}
             await send(message)  # type: ignore[arg-type]
 
-        await super().__call__(http_scope, receive, send_with_headers)
+        await self._traced(http_scope, receive, send_with_headers)  # type: ignore[arg-type]  # an http receive
