@@ -118,7 +118,9 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "pymongo", "faststream", "nats", "uvicorn.access"):
+    # ledger.nats is FastStream's logger in our parts (brokers/nats.py): at INFO it writes a line per pending task
+    # at every shutdown ("callback for Task-N is being executed"); its errors are warnings or worse.
+    for noisy in ("httpx", "pymongo", "faststream", "nats", "ledger.nats", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(processors=CHAIN, logger_factory=_Stderr,
                         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
