@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean
+.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean prometheus
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,8 +29,22 @@ install: $(STAMP)
 run: install  ## the whole platform on embedded servers (Ctrl-C stops everything)
 	$(BIN)/reward-ledger run
 
-test: install  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
+test: install prometheus  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The real-Prometheus test (tests/e2e/test_prometheus.py) and the promtool checks need Debian's prometheus package:
+# installed here as root; without root they are skipped, saying why.
+prometheus:
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
+	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "prometheus/promtool missing and cannot be installed (not root, or no apt-get): their tests are skipped" >&2; \
+	  else \
+	    echo "installing Debian's prometheus package"; \
+	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
+	      || { echo "could not install Debian's prometheus package" >&2; exit 1; }; \
+	  fi; \
+	fi
 
 test-unit: install  ## tests/unit alone: one process, no servers, well under 30 s
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

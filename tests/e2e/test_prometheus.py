@@ -29,7 +29,7 @@ from tests.waiting import until
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
-    PROMETHEUS is None, reason="no prometheus binary: Debian's package (apt-get install prometheus; .ci/run does "
+    PROMETHEUS is None, reason="no prometheus binary: Debian's package (apt-get install prometheus; `make test` does "
                                "it when run as root) could not be installed here")]
 
 

@@ -15,7 +15,8 @@ from tests.promql import ALERTS, ROOT, dashboard_expressions, dashboard_files
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(shutil.which("promtool") is None,
-                                 reason="promtool not on PATH (Debian: apt-get install prometheus; .ci/run does)")]
+                                 reason="promtool not on PATH (Debian: apt-get install prometheus; "
+                                         "`make test` does as root)")]
 
 
 def promtool(*args: str | Path) -> str:
