@@ -28,6 +28,9 @@ PROJECTION_STOPPED = Gauge("ledger_projection_stopped",
 PROJECTION_STOPPED_POSITION = Gauge("ledger_projection_stopped_position",
                                     "Store position of the event a projection stopped before (0 = running)",
                                     ["projection"])
+DEPENDENCY_UP = Gauge("ledger_dependency_up",
+                      "1 when the gateway reached the server at its last /metrics scrape, else 0 (readiness checks)",
+                      ["dependency"])
 RELAY_STOPPED = Gauge("ledger_relay_stopped", "1 while the relay is stopped before an event it cannot map, else 0")
 RELAY_STOPPED_POSITION = Gauge("ledger_relay_stopped_position",
                                "Store position of the event the relay stopped before (0 = running)")

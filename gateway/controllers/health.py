@@ -15,6 +15,7 @@ from litestar import Controller, Request, Response, get
 from litestar.openapi import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from base.metrics import DEPENDENCY_UP
 from brokers.relay import CHECKPOINTS, RELAY_ID
 from gateway.deps import gateway_state
 from gateway.resources.health import ReadinessOut, StatusOut
@@ -52,6 +53,14 @@ async def _read_side(db: Any) -> list[dict[str, Any]] | None:
         return None  # the store check reports the store itself
 
 
+async def dependency_checks(state: Any) -> dict[str, str]:
+    """`ok` or `down` for each server the gateway needs, each check bounded by CHECK_TIMEOUT."""
+    nats, store, redis = await asyncio.gather(
+        _check(state.broker.ping(CHECK_TIMEOUT)), _check(state.mongo.admin.command("ping")),
+        _check(state.redis.ping()))
+    return {"nats": nats, "store": store, "redis": redis}
+
+
 class HealthController(Controller):
     path = "/"
     tags = ["ops"]
@@ -66,12 +75,9 @@ class HealthController(Controller):
                                       generate_examples=False)})
     async def ready(self, request: Request[Any, Any, Any]) -> Response[ReadinessOut]:
         state = gateway_state(request)
-        nats, store, redis = await asyncio.gather(
-            _check(state.broker.ping(CHECK_TIMEOUT)), _check(state.mongo.admin.command("ping")),
-            _check(state.redis.ping()))
-        checks = {"nats": nats, "store": store, "redis": redis}
+        checks = await dependency_checks(state)
         ok = all(v == "ok" for v in checks.values())
-        stopped = await _read_side(state.read_models.db) if store == "ok" else None
+        stopped = await _read_side(state.read_models.db) if checks["store"] == "ok" else None
         body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
         if stopped:  # named only when degraded, so the servers' checks keep their shape
             checks["readSide"] = "degraded"
@@ -80,5 +86,9 @@ class HealthController(Controller):
                         headers={} if ok else {"Retry-After": "5"})
 
     @get("/metrics", operation_id="metrics", include_in_schema=False)
-    async def metrics(self) -> Response[bytes]:
+    async def metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The readiness checks run at each scrape, so `ledger_dependency_up` is as fresh as the scrape and a server
+        down raises an alert (LedgerDependencyDown) although no part dies of it: parts wait and retry."""
+        for name, status in (await dependency_checks(gateway_state(request))).items():
+            DEPENDENCY_UP.labels(dependency=name).set(status == "ok")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

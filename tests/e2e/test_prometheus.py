@@ -143,6 +143,8 @@ async def test_a_real_prometheus_scrapes_every_part_with_the_shipped_config_and_
             "projection lag per projection": lambda: set(prom.values("ledger_projection_lag_events", "projection"))
             >= set(all_projections()),
             "relay position": lambda: prom.values("max(ledger_relay_position)").get(None, 0) > 0,
+            "every dependency reachable": lambda: prom.values("ledger_dependency_up", "dependency")
+            == {"nats": 1.0, "store": 1.0, "redis": 1.0},
             "business: requests by status as the dashboard says": lambda: prom.values(
                 "max by (status) (ledger_business_reward_requests)", "status")
             == {k: float(v) for k, v in overview["requestsByStatus"].items() if k != "total"},

@@ -34,9 +34,13 @@ async def test_ready_is_503_when_redis_is_down(server_env, monkeypatch, nats_cre
     async with app.lifespan(), await _client(app) as client:
         response = await client.get("/health/ready")
         live = await client.get("/health/live")
+        metrics = (await client.get("/metrics")).text
     assert response.status_code == 503
     assert response.json()["checks"] == {"nats": "ok", "store": "ok", "redis": "down"}
     assert live.status_code == 200
+    # the alert's series (LedgerDependencyDown) says the same at each scrape
+    for dependency, up in (("nats", 1), ("store", 1), ("redis", 0)):
+        assert f'ledger_dependency_up{{dependency="{dependency}"}} {up}.0' in metrics
 
 
 async def test_read_your_writes_beyond_the_store_head_is_a_503_problem(platform, auth, monkeypatch):
