@@ -233,14 +233,9 @@ def seed_demo(users: Annotated[int, typer.Option(help="How many players.")] = 50
 def _on_store(command: str, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     """Run `work` on the store in this process (ops/bootstrap.py `in_process`). An unreachable store is one line
     naming it and its variable, exit 2, for every CLI alike."""
-    from ops.preflight import listening, redacted
+    from ops.preflight import check_store, down
 
-    url = MongoSettings().url
-    unreachable = f"the event store is unreachable at {redacted(url)}"
-    advice = "start `reward-ledger run`, or set MONGO_URL"
-
-    if not listening(url):  # known at once, before importing the store's code; pymongo would retry for seconds
-        _fail(command, f"{unreachable} (it accepts no connection); {advice}")
+    check_store()  # known at once, before importing the store's code; pymongo would retry for seconds
     from pymongo.errors import ConnectionFailure
 
     from ops.bootstrap import in_process
@@ -252,7 +247,8 @@ def _on_store(command: str, work: Callable[[Any], Coroutine[Any, Any, int]]) -> 
     try:
         return asyncio.run(go())
     except ConnectionFailure as exc:
-        _fail(command, f"{unreachable} ({type(exc).__name__}); {advice}")
+        _fail(command, str(down("the event store", "MONGO_URL", MongoSettings().url,
+                                f"did not answer ({type(exc).__name__})")))
 
 
 def subcommands() -> set[str]:

@@ -54,6 +54,17 @@ def listening(url: str) -> bool:
     return not targets
 
 
+def down(server: str, variable: str, url: str, why: str = "does not accept connections") -> ServerDown:
+    """The one line every subcommand says when a server it needs is not there."""
+    return ServerDown(f"{server} at {redacted(url)} {why}; start `reward-ledger run`, or set {variable}")
+
+
+def check_store() -> None:
+    """Raise ServerDown unless the event store listens (the CLIs that need only the store)."""
+    if not listening(url := MongoSettings().url):
+        raise down("the event store", "MONGO_URL", url)
+
+
 def check_servers(redis: bool) -> None:
     """Raise ServerDown naming the first server that does not answer: NATS, the store, and Redis if `redis`."""
     needed = [("NATS", "NATS_URL", NatsSettings().url), ("the event store", "MONGO_URL", MongoSettings().url)]
@@ -61,5 +72,4 @@ def check_servers(redis: bool) -> None:
         needed.append(("Redis", "REDIS_URL", RedisSettings().url))
     for server, variable, url in needed:
         if not listening(url):
-            raise ServerDown(f"{server} at {redacted(url)} does not accept connections; start `reward-ledger run`, "
-                             f"or set {variable}")
+            raise down(server, variable, url)
