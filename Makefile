@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean prometheus
+.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean prometheus console
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -56,6 +56,9 @@ typecheck: install
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+console:  ## rebuild the operator console (console/ -> gateway/static/console, committed); needs Node 20.19+ and npm
+	cd console && npm ci --no-audit --no-fund && npm run build
 
 lock: | $(UV)  ## re-resolve both locks after changing pyproject.toml: developers' (all extras) and the image's (none)
 	$(UV) pip compile pyproject.toml --extra dev --extra embedded --generate-hashes --python-version 3.11 --quiet -o requirements.lock

@@ -20,6 +20,7 @@ from gateway.auth.bearer import AuthenticationMiddleware
 from gateway.auth.session import AuthServices
 from gateway.body_guard import body_guard
 from gateway.bus import CommandBus
+from gateway.console import console_router
 from gateway.controllers.activities import ActivityController
 from gateway.controllers.audit import AuditController, PromotionHistoryController
 from gateway.controllers.auth import SessionController
@@ -71,7 +72,8 @@ def create_app(gateway: GatewaySettings, auth_settings: AuthSettings, clients: G
             await redis.aclose()
 
     return Gateway(
-        route_handlers=[*CONTROLLERS, swagger_assets_router(), asyncapi_router(clients.queue), viewer_assets_router()],
+        route_handlers=[*CONTROLLERS, swagger_assets_router(), asyncapi_router(clients.queue), viewer_assets_router(),
+                        console_router()],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         state=State({"auth": auth}),

@@ -21,10 +21,17 @@ API_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'
 DOCS_POLICY: Final = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
                       "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
                       "base-uri 'none'; form-action 'self'")
+#: The operator console (/console): its own scripts and styles only (no inline code, no CDN); it calls this origin's
+#: API and nothing else.
+CONSOLE_POLICY: Final = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                         "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                         "form-action 'self'")
 SECURITY_HEADERS: Final = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
 def _policy_for(path: str) -> str:
+    if path == "/console" or path.startswith("/console/"):
+        return CONSOLE_POLICY
     return DOCS_POLICY if path.startswith("/docs") and not path.startswith("/docs/openapi") else API_POLICY
 
 

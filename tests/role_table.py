@@ -28,6 +28,9 @@ ROLE_TABLE: dict[tuple[str, str], Access] = {
     ("HEAD", "/docs/assets/{file_path:path}"): PUBLIC,
     ("GET", "/docs/asyncapi-assets/{file_path:path}"): PUBLIC,
     ("HEAD", "/docs/asyncapi-assets/{file_path:path}"): PUBLIC,
+    ("GET", "/console"): PUBLIC,  # the operator console's static files (html_mode); its data comes from the API
+    ("GET", "/console/{file_path:path}"): PUBLIC,
+    ("HEAD", "/console/{file_path:path}"): PUBLIC,
     ("GET", "/docs/asyncapi"): PUBLIC,
     ("GET", "/docs/asyncapi.json"): PUBLIC,
     # auth: sessions (refresh and logout are authenticated by the refresh cookie, not a bearer token)

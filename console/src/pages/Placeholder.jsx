@@ -1,0 +1,3 @@
+export function Placeholder() {
+  return <h1>Reward Ledger console</h1>;
+}
