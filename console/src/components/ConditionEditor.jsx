@@ -57,7 +57,7 @@ function changeKind(rule, kind) {
 }
 
 function parseInt0(text) {
-  return /^\d+$/.test(text.trim()) ? Number(text) : text; // not a whole number: the server's 422 says why
+  return /^-?\d+$/.test(text.trim()) ? Number(text) : text; // not a whole number: the server's 422 says why
 }
 
 function LeafFields({ kind, body, fields, onChange }) {
@@ -90,7 +90,7 @@ function LeafFields({ kind, body, fields, onChange }) {
   );
 }
 
-function RuleNode({ rule, path, errors, onChange, onRemove, readOnly }) {
+function RuleNode({ rule, path, errors, onChange, onRemove }) {
   const kind = ruleKind(rule);
   const { node, fields } = splitErrors(errors, path, rule);
   const children = kind === "all" || kind === "any" ? rule[kind] : [];
@@ -98,27 +98,25 @@ function RuleNode({ rule, path, errors, onChange, onRemove, readOnly }) {
   return (
     <fieldset class={node.length || Object.keys(fields).length ? "rule has-error" : "rule"} data-path={path || "/"}>
       <legend>Rule {path || "/"}</legend>
-      {readOnly ? <p><code>{kind}</code></p> : (
-        <Field label="Rule type" render={(p) => (
-          <select {...p} value={kind} onChange={(e) => onChange(changeKind(rule, e.currentTarget.value))}>
-            {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
-          </select>
-        )} />
-      )}
+      <Field label="Rule type" render={(p) => (
+        <select {...p} value={kind} onChange={(e) => onChange(changeKind(rule, e.currentTarget.value))}>
+          {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+        </select>
+      )} />
       {node.length > 0 && <ul class="node-errors">{node.map((m, i) => <li key={i}>{m}</li>)}</ul>}
       {kind in LEAVES && <LeafFields kind={kind} body={rule[kind] || {}} fields={fields} onChange={onChange} />}
       {(kind === "all" || kind === "any") && children.map((child, i) => (
-        <RuleNode key={i} rule={child} path={`${path}/${kind}/${i}`} errors={errors} readOnly={readOnly}
+        <RuleNode key={i} rule={child} path={`${path}/${kind}/${i}`} errors={errors}
           onChange={(c) => setChild(i, c)} onRemove={() => onChange({ [kind]: children.filter((_, j) => j !== i) })} />
       ))}
-      {(kind === "all" || kind === "any") && !readOnly && (
+      {(kind === "all" || kind === "any") && (
         <button type="button" onClick={() => onChange({ [kind]: [...children, DEFAULT_LEAF] })}>Add rule</button>
       )}
       {kind === "not" && (
-        <RuleNode rule={rule.not} path={`${path}/not`} errors={errors} readOnly={readOnly}
+        <RuleNode rule={rule.not} path={`${path}/not`} errors={errors}
           onChange={(c) => onChange({ not: c })} />
       )}
-      {onRemove && !readOnly && <button type="button" onClick={onRemove}>Remove rule {path}</button>}
+      {onRemove && <button type="button" onClick={onRemove}>Remove rule {path}</button>}
     </fieldset>
   );
 }
@@ -222,8 +220,22 @@ export function ConditionEditor({ value, onChange, errors = [], prefix = "/condi
   );
 }
 
-/** Read-only display of a stored rule (for the detail views). */
+/** Read-only display of a stored rule as nested lists (no control at all: an AUDITOR sees these). */
 export function ConditionView({ value }) {
   if (!value) return <p>No condition: everyone is eligible.</p>;
-  return <RuleNode rule={value} path="" errors={[]} readOnly onChange={() => {}} />;
+  return <ul class="condition-view"><RuleText rule={value} /></ul>;
+}
+
+function RuleText({ rule }) {
+  const kind = ruleKind(rule);
+  if (kind === "all" || kind === "any" || kind === "not") {
+    const children = kind === "not" ? [rule.not] : rule[kind];
+    return (
+      <li>{kind === "not" ? "not" : `${kind} of`}
+        <ul>{children.map((c, i) => <RuleText key={i} rule={c} />)}</ul>
+      </li>
+    );
+  }
+  const terms = Object.entries(rule[kind] || {}).map(([k, v]) => `${k} ${v}`).join(", ");
+  return <li><code>{kind}</code> {terms}</li>;
 }

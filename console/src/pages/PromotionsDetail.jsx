@@ -92,7 +92,7 @@ function AttachedRewards({ rewards }) {
             <td>{r.remaining ?? "—"}</td>
             <td>{r.perUserLimit}</td>
             <td>{r.autoResolve ? "yes" : "no"}</td>
-            <td>{r.condition ? <code>{JSON.stringify(r.condition)}</code> : "none"}</td>
+            <td><ConditionView value={r.condition} /></td>
           </tr>
         ))}
       </tbody>
@@ -116,7 +116,7 @@ function AttachReward({ api, event, attached, onAttached }) {
   const taken = new Set(((attached && attached.items) || []).map((r) => r.rewardId));
   const choices = catalogue.filter((r) => !taken.has(r.id));
   const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
-  const asInt = (text) => (/^\d+$/.test(text.trim()) ? Number(text) : text); // anything else: the 422 says why
+  const asInt = (text) => (/^-?\d+$/.test(text.trim()) ? Number(text) : text); // anything else: the 422 says why
 
   async function submit(e) {
     e.preventDefault();
@@ -158,8 +158,8 @@ function AttachReward({ api, event, attached, onAttached }) {
         period={{ periodStart: event.periodStart, periodEnd: event.periodEnd }}
         errors={(error && error.problem && error.problem.errors) || []}
         onChange={(rule) => setForm({ ...form, condition: rule })} />
-      <ProblemList error={error} shown={Object.keys(errs).filter((k) => k !== "/condition" && !k.startsWith("/condition/")
-        ? ["/rewardId", "/stock", "/perUserLimit"].includes(k) : true)} />
+      <ProblemList error={error} shown={Object.keys(errs).filter((k) => ["/rewardId", "/stock", "/perUserLimit"].includes(k)
+        || k === "/condition" || k.startsWith("/condition/"))} />
       <div class="actions"><button type="submit" disabled={busy}>Attach</button></div>
     </form>
   );

@@ -87,7 +87,7 @@ function NewReward({ api, onCreated }) {
     const body = { name: values.name };
     for (const [key, , input] of REWARD_TYPES[type]) {
       const raw = values[key] ?? "";
-      if (input === "number") body[key] = /^\d+$/.test(raw.trim()) ? Number(raw) : raw || null;
+      if (input === "number") body[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw || null;
       else if (input === "datetime-local") body[key] = localToIso(raw);
       else body[key] = raw;
     }
