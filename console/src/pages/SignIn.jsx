@@ -7,8 +7,8 @@ export function SignIn({ api, onSignedIn }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
-  const heading = useRef(null);
-  useEffect(() => heading.current && heading.current.focus(), []);
+  const first = useRef(null);
+  useEffect(() => first.current && first.current.focus(), []); // keyboard users can type at once
 
   async function submit(event) {
     event.preventDefault();
@@ -24,10 +24,10 @@ export function SignIn({ api, onSignedIn }) {
 
   return (
     <main id="main" class="sign-in">
-      <h1 tabIndex={-1} ref={heading}>Sign in to the Reward Ledger console</h1>
+      <h1>Sign in to the Reward Ledger console</h1>
       <form onSubmit={submit}>
         <Field label="Email" render={(p) => (
-          <input {...p} type="email" autocomplete="username" required value={email}
+          <input {...p} ref={first} type="email" autocomplete="username" required value={email}
             onInput={(e) => setEmail(e.currentTarget.value)} />
         )} />
         <Field label="Password" render={(p) => (
