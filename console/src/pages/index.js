@@ -1,7 +1,18 @@
 // Every page of the console: its route (the URL hash), its navigation label, its component and who may see it.
-// One line per page; the shell (app.jsx) builds the navigation and the router from this list.
+// One line per page; the shell (app.jsx) builds the navigation and the router from this list. `nav: false`: routed
+// but not in the navigation (reached by links, e.g. a promotion's history).
 import { Placeholder } from "./Placeholder.jsx";
+import { Review } from "./Review.jsx";
+import { Dashboards } from "./Dashboards.jsx";
+import { Users } from "./Users.jsx";
+import { History } from "./History.jsx";
+
+const STAFF = ["OPERATOR", "ADMIN", "AUDITOR"];
 
 export const PAGES = [
-  { route: "promotions", label: "Promotions", component: Placeholder, roles: ["OPERATOR", "ADMIN", "AUDITOR"] },
+  { route: "promotions", label: "Promotions", component: Placeholder, roles: STAFF },
+  { route: "review", label: "Review", component: Review, roles: STAFF },
+  { route: "dashboards", label: "Dashboards", component: Dashboards, roles: STAFF },
+  { route: "users", label: "Users", component: Users, roles: ["ADMIN"] },
+  { route: "history", label: "History", component: History, roles: STAFF, nav: false },
 ];
