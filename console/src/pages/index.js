@@ -3,9 +3,12 @@
 // but not in the navigation (reached by links, e.g. a promotion's history).
 import { Placeholder } from "./Placeholder.jsx";
 import { Review } from "./Review.jsx";
-import { Dashboards } from "./Dashboards.jsx";
+import { lazyPage } from "./lazy.jsx";
 import { Users } from "./Users.jsx";
 import { History } from "./History.jsx";
+
+// Chart.js is most of the bundle: fetched with the dashboards page, not on first load.
+const Dashboards = lazyPage(() => import("./Dashboards.jsx"), "Dashboards");
 
 const STAFF = ["OPERATOR", "ADMIN", "AUDITOR"];
 
