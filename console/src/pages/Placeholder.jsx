@@ -1,3 +1,0 @@
-export function Placeholder() {
-  return <h1>Reward Ledger console</h1>;
-}
