@@ -16,7 +16,7 @@ CONSOLE = ROOT / "console"
 BUILT = ROOT / "gateway" / "static" / "console"
 
 pytestmark = pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")),
-                                reason="node/npm missing: the console's JavaScript tests and build check need Node 20.19+")
+                                reason="node/npm missing: the console's JS tests and build check need Node 20.19+")
 
 
 def npm(*argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
