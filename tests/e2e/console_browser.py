@@ -52,13 +52,14 @@ class ConsoleRun:
     base_url: str
     data_dir: Path
 
-    def login(self, email: str, password: str = PASSWORD) -> httpx.Client:
+    @contextlib.contextmanager
+    def login(self, email: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
         """An API client signed in as `email` (the tests' side channel: requests as a USER, ids, expected numbers)."""
-        client = httpx.Client(base_url=self.base_url, timeout=10)
-        answer = client.post("/auth/login", json={"email": email, "password": password})
-        answer.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {answer.json()['accessToken']}"
-        return client
+        with httpx.Client(base_url=self.base_url, timeout=10) as client:
+            answer = client.post("/auth/login", json={"email": email, "password": password})
+            answer.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {answer.json()['accessToken']}"
+            yield client
 
 
 @pytest.fixture(scope="module")

@@ -54,25 +54,29 @@ def promotion_on_api(run: ConsoleRun, with_reward: bool = True) -> tuple[str, st
 def request_as_player(run: ConsoleRun, event_id: str) -> dict[str, Any]:
     """The USER's side, through the API as the game client would (not the browser)."""
     with run.login(PLAYER) as player:
-        reward_id = player.get(f"/events/{event_id}/rewards").json()[0]["rewardId"]
+        reward_id = player.get(f"/events/{event_id}/rewards").json()["items"][0]["rewardId"]
         answer = player.post(f"/events/{event_id}/request-reward", json={"rewardId": reward_id})
         assert answer.status_code == 201, answer.text
         return dict(answer.json())
 
 
+APPROVED = re.compile(r"^\s*Approved requests\s*$")
+
+
 def approved_figure(page: Any) -> int:
     """The dashboard's approved-requests count, read as text from the headline figures (a term and its value)."""
-    term = page.get_by_role("term").filter(has_text=re.compile(r"^\s*approved\s*$", re.I)).first
+    term = page.get_by_role("term").filter(has_text=APPROVED).first
     expect(term).to_be_visible()
-    value = term.locator("xpath=following-sibling::*[1]").inner_text()
-    return int(re.sub(r"[^\d]", "", value))
+    return int(re.sub(r"[^\d]", "", term.locator("xpath=following-sibling::*[1]").inner_text()))
 
 
-def attach_reward(page: Any, reward_name: str, min_login_days: int) -> None:
+def attach_reward(page: Any, reward: dict[str, Any], min_login_days: str) -> None:
     """The promotion page's attach form: a catalogue reward and the condition `login_days >= min_login_days`."""
-    page.get_by_label("Reward").select_option(label=reward_name)
-    page.get_by_label("Rule").select_option("login_days")
-    page.get_by_label("Minimum").fill(str(min_login_days))
+    page.get_by_label("Reward", exact=True).select_option(label=f"{reward['name']} ({reward['type']})")
+    if page.get_by_role("button", name="Add condition").count():
+        page.get_by_role("button", name="Add condition").click()  # a login_days leaf to start from
+    page.get_by_label("Rule type").select_option("login_days")
+    page.get_by_label("min", exact=True).fill(min_login_days)
     page.get_by_role("button", name="Attach").click()
 
 
@@ -99,20 +103,23 @@ def test_operator_creates_attaches_and_approves_and_the_dashboard_moves(page, co
             page.wait_for_timeout(100)
         assert [e["name"] for e in found] == [name]
         event_id = found[0]["id"]
-        reward_name = op.get("/rewards").json()["items"][0]["name"]
+        reward = op.get("/rewards").json()["items"][0]
 
     page.goto(f"/console/#/promotions/{event_id}")
     expect(page.get_by_role("heading", name=name)).to_be_visible()
-    attach_reward(page, reward_name, -1)  # a bad rule: the API's 422 names its path
-    expect(page.get_by_text(re.compile(r"/condition/login_days/min|greater than or equal to 0"))).to_be_visible()
-    attach_reward(page, reward_name, 1)
+    attach_reward(page, reward, "-1")  # a bad rule: the 422's path /condition/login_days/min marks that very field
+    expect(page.get_by_label("min", exact=True)).to_have_attribute("aria-invalid", "true")
+    shoot(page, "promotion-bad-rule")
+    attach_reward(page, reward, "1")
     with console_run.login(OPERATOR) as op:
         for _ in range(50):
-            attached = op.get(f"/events/{event_id}/rewards").json()
+            attached = op.get(f"/events/{event_id}/rewards").json()["items"]
             if attached:
                 break
             page.wait_for_timeout(100)
-    assert [a["condition"] for a in attached] and attached[0]["reward"]["name"] == reward_name, attached
+    assert attached and attached[0]["rewardId"] == reward["id"], attached
+    assert attached[0]["condition"] == {"login_days": {"min": 1}}, attached
+    expect(page.get_by_role("cell", name=reward["name"], exact=True)).to_be_visible()
     shoot(page, "promotion")
 
     page.get_by_role("link", name="Dashboards").click()
@@ -122,14 +129,13 @@ def test_operator_creates_attaches_and_approves_and_the_dashboard_moves(page, co
     request = request_as_player(console_run, event_id)
     assert request["status"] == "PENDING", request
     page.get_by_role("link", name="Review").click()
-    item = page.get_by_role("listitem").filter(has_text=name)
+    item = page.get_by_role("listitem").filter(has_text=request["id"])
     expect(item).to_be_visible()
     shoot(page, "review")
     item.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("listitem").filter(has_text=name)).to_have_count(0)  # gone at once: read your writes
+    expect(page.get_by_role("listitem").filter(has_text=request["id"])).to_have_count(0)  # gone at once
 
     page.get_by_role("link", name="Dashboards").click()
-    expect(page.get_by_role("term").filter(has_text=re.compile(r"^\s*approved\s*$", re.I)).first).to_be_visible()
     for _ in range(20):  # the page reads the dashboard again on navigation; allow its fetch to land
         if approved_figure(page) == before + 1:
             break
@@ -147,7 +153,7 @@ def test_operator_creates_attaches_and_approves_and_the_dashboard_moves(page, co
 
 def test_an_auditor_sees_everything_and_no_write_control(page, console_run):
     event_id, name = promotion_on_api(console_run)
-    request_as_player(console_run, event_id)  # something pending the auditor must not be able to decide
+    pending = request_as_player(console_run, event_id)  # something the auditor must not be able to decide
     sign_in(page, AUDITOR)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     visits = [("Promotions", "auditor-promotions"), ("Rewards", "auditor-rewards"), ("Review", "auditor-review"),
@@ -156,7 +162,7 @@ def test_an_auditor_sees_everything_and_no_write_control(page, console_run):
         page.get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         if link == "Review":
-            expect(page.get_by_text(name).first).to_be_visible()  # the pending request is shown, read-only
+            expect(page.get_by_text(pending["id"]).first).to_be_visible()  # shown, read-only
         page.wait_for_load_state("networkidle")
         for control in WRITE_CONTROLS:
             expect(page.get_by_role("button", name=control, exact=True)).to_have_count(0)
