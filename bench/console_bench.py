@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -75,9 +76,12 @@ def first_load(browser: Any, base: str) -> tuple[int, float, float]:
     return sum(sizes), interactive, dom
 
 
-def timed(page: Any, go: Callable[[], None], shown: Any) -> float:
+def timed(page: Any, go: Callable[[], None], title: str, shown: Any) -> float:
+    """Seconds from navigating until the page's own h1 and then its data are visible (the h1 first, so that the
+    previous page's rows, still on screen for a moment, cannot count)."""
     started = time.perf_counter()
     go()
+    page.get_by_role("heading", level=1, name=title, exact=True).wait_for(state="visible", timeout=30_000)
     shown.wait_for(state="visible", timeout=30_000)
     return time.perf_counter() - started
 
@@ -102,19 +106,19 @@ def page_times(browser: Any, base: str, operator: str, times: int) -> dict[str, 
     def hash_to(route: str) -> Callable[[], None]:
         return lambda: page.evaluate("route => { window.location.hash = route; }", route)
 
-    # (page, how to go there, what shows that its data arrived): the rows, the names, the figures from the API
+    # (page, how to go there, its h1, what shows that its data arrived: rows, names, counts, figures from the API)
     pages = [
-        ("promotions list", link("Promotions"), page.get_by_role("row").nth(1)),
-        ("a promotion", hash_to(f"#/promotions/{promotion['id']}"),
-         page.get_by_role("heading", name=promotion["name"])),
-        ("rewards", link("Rewards"), page.get_by_role("cell", name=reward["name"]).first),
-        ("review", link("Review"), page.get_by_role("button", name="Approve").first),
-        ("dashboards", link("Dashboards"), page.get_by_role("definition").first),
+        ("promotions list", link("Promotions"), "Promotions", page.get_by_role("row").nth(1)),
+        ("a promotion", hash_to(f"#/promotions/{promotion['id']}"), promotion["name"],
+         page.get_by_role("heading", level=2, name="Rewards")),
+        ("rewards", link("Rewards"), "Rewards", page.get_by_role("cell", name=reward["name"]).first),
+        ("review", link("Review"), "Review queue", page.get_by_text(re.compile(r"^\d[\d,]* pending requests?"))),
+        ("dashboards", link("Dashboards"), "Dashboards", page.get_by_role("definition").first),
     ]
-    results: dict[str, list[float]] = {name: [] for name, _, _ in pages}
+    results: dict[str, list[float]] = {name: [] for name, *_ in pages}
     for _ in range(times):
-        for name, go, shown in pages:
-            results[name].append(timed(page, go, shown))
+        for name, go, title, shown in pages:
+            results[name].append(timed(page, go, title, shown))
     context.close()
     return results
 
