@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean prometheus console
+.PHONY: install run test test-unit lint typecheck check lock bench loadtest clean prometheus chromium console
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,7 +29,8 @@ install: $(STAMP)
 run: install  ## the whole platform on embedded servers (Ctrl-C stops everything)
 	$(BIN)/reward-ledger run
 
-test: install prometheus  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
+# The console's JavaScript runs in it too: tests/integration/test_console_js.py (Vitest, and the committed build check).
+test: install prometheus chromium  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The real-Prometheus test (tests/e2e/test_prometheus.py) and the promtool checks need Debian's prometheus package:
@@ -43,6 +44,20 @@ prometheus:
 	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
 	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
 	      || { echo "could not install Debian's prometheus package" >&2; exit 1; }; \
+	  fi; \
+	fi
+
+# The console's browser tests (tests/e2e/test_console*.py) drive Debian's chromium through Playwright (Playwright's
+# own browser download does not work here): installed here as root; without it they are skipped, saying why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "/usr/bin/chromium missing and cannot be installed (not root, or no apt-get): the console's browser tests are skipped" >&2; \
+	  else \
+	    echo "installing Debian's chromium package"; \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+	      || { echo "could not install Debian's chromium package" >&2; exit 1; }; \
 	  fi; \
 	fi
 
