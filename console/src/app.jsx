@@ -63,7 +63,7 @@ export function App({ api: given }) {
         <span class="brand">Reward Ledger</span>
         <nav aria-label="Main">
           <ul>
-            {pages.filter((p) => p.label).map((p) => (
+            {pages.filter((p) => p.nav !== false).map((p) => (
               <li key={p.route}>
                 <a href={`#/${p.route}`} aria-current={p.route === page.route ? "page" : undefined}>{p.label}</a>
               </li>
