@@ -5,6 +5,7 @@ keyboard-only sign-in. Screenshots of each main page go to test-artifacts/consol
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.console_browser import (
+    ADMIN,
     AUDITOR,
     OPERATOR,
     PLAYER,
@@ -24,6 +26,7 @@ from tests.e2e.console_browser import (
     shoot,
     sign_in,
 )
+from tests.integration.test_console_js import CONSOLE, npm
 
 pytestmark = [pytest.mark.e2e, needs_browser]
 __all__ = ["browser", "console_run", "page"]  # fixtures, imported for pytest
@@ -207,3 +210,46 @@ def test_sign_in_with_the_keyboard_only(page, console_run):
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+AXE = CONSOLE / "node_modules" / "axe-core" / "axe.min.js"
+#: The axe-core rule sets of WCAG 2.0 and 2.1, levels A and AA (colour contrast, labels, names, landmarks, ...).
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page as it is now, one line each (rule, impact, first target)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']}; {len(v['nodes'])} node(s), e.g. {v['nodes'][0]['target']}"
+            for v in found]
+
+
+@pytest.mark.skipif(not (shutil.which("node") and shutil.which("npm")), reason="axe-core comes from console/'s npm ci")
+def test_every_page_passes_axe_wcag_aa(browser, console_run):
+    """Accessible by construction, checked by a machine: every main page, as an ADMIN (who sees them all), has no
+    WCAG 2.1 A/AA violation axe-core can find, colour contrast included. axe is injected into the page, which the
+    console's CSP forbids, so this context alone bypasses CSP."""
+    if not AXE.exists():
+        done = npm("npm", "ci", "--no-audit", "--no-fund")
+        assert done.returncode == 0, done.stdout + done.stderr
+    event_id, _ = promotion_on_api(console_run)
+    context = browser.new_context(base_url=console_run.base_url, bypass_csp=True, viewport={"width": 1280,
+                                  "height": 900}, timezone_id="UTC", locale="en-US")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    try:
+        tab.goto("/console/")
+        expect(tab.get_by_role("button", name="Sign in")).to_be_visible()
+        failures = {"sign-in": axe_violations(tab)}
+        sign_in(tab, ADMIN)
+        expect(tab.get_by_role("button", name="Sign out")).to_be_visible()
+        for route in ("promotions", "promotions/new", f"promotions/{event_id}", "rewards", "review", "dashboards",
+                      "users", f"history/{event_id}"):
+            tab.goto(f"/console/#/{route}")
+            expect(tab.get_by_role("heading", level=1)).to_be_visible()
+            tab.wait_for_load_state("networkidle")
+            failures[route] = axe_violations(tab)
+    finally:
+        context.close()
+    assert {page: found for page, found in failures.items() if found} == {}
