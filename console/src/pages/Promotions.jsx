@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Field } from "../components/Field.jsx";
 import { ProblemList } from "../components/ProblemList.jsx";
+import { Pager } from "../components/Pager.jsx";
 import { showTime } from "../components/time.js";
 import { canWrite } from "../roles.js";
 import { PromotionsDetail } from "./PromotionsDetail.jsx";
@@ -43,7 +44,6 @@ function PromotionsList({ api, user }) {
     setFilters({ ...filters, [key]: e.currentTarget.value });
     setPage(1);
   };
-  const pages = data ? Math.max(1, Math.ceil(data.total / data.limit)) : 1;
 
   return (
     <section>
@@ -83,11 +83,7 @@ function PromotionsList({ api, user }) {
               ))}
             </tbody>
           </table>
-          <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous page</button>
-            <span>Page {data.page} of {pages}</span>
-            <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next page</button>
-          </nav>
+          <Pager data={data} onPage={setPage} />
         </>
       )}
     </section>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Field } from "../components/Field.jsx";
 import { fieldErrors, ProblemList } from "../components/ProblemList.jsx";
+import { Pager } from "../components/Pager.jsx";
 import { localToIso, showTime } from "../components/time.js";
 import { canWrite } from "../roles.js";
 
@@ -37,7 +38,6 @@ export function Rewards({ api, user }) {
     };
   }, [api, type, page, version]);
 
-  const pages = data ? Math.max(1, Math.ceil(data.total / data.limit)) : 1;
   return (
     <section>
       <h1>Rewards</h1>
@@ -61,11 +61,7 @@ export function Rewards({ api, user }) {
               ))}
             </tbody>
           </table>
-          <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>Previous page</button>
-            <span>Page {data.page} of {pages}</span>
-            <button type="button" disabled={page >= pages} onClick={() => setPage(page + 1)}>Next page</button>
-          </nav>
+          <Pager data={data} onPage={setPage} />
         </>
       )}
       {canWrite(user) && <NewReward api={api} onCreated={() => setVersion(version + 1)} />}
