@@ -35,7 +35,7 @@ def ready(gateway: str) -> bool:
 
 def links(gateway: str, metrics: dict[str, str]) -> dict[str, Any]:
     """The URLs the banner shows (also kept in run.json under `links`)."""
-    return {"swagger": f"{gateway}/docs", "openapi": f"{gateway}/docs/openapi.json",
+    return {"console": f"{gateway}/console/", "swagger": f"{gateway}/docs", "openapi": f"{gateway}/docs/openapi.json",
             "asyncapi": f"{gateway}/docs/asyncapi", "asyncapiDocument": f"{gateway}/docs/asyncapi.json",
             "live": f"{gateway}/health/live", "ready": f"{gateway}/health/ready",
             "metrics": {"gateway": f"{gateway}/metrics", **metrics}}
@@ -55,6 +55,7 @@ def banner(gateway: str, found: dict[str, Any], servers: dict[str, str], logs: P
     prefix = f"DATA_DIR={base} " if os.environ.get("DATA_DIR") else ""  # other commands must find run.json
     metrics = "\n".join(f"    {name:<12} {url}" for name, url in found["metrics"].items())
     lines = [f"Reward Ledger is up: gateway {gateway}",
+             f"  console        {found['console']} (staff sign in)",
              f"  Swagger UI     {found['swagger']}",
              f"  OpenAPI        {found['openapi']}",
              f"  AsyncAPI       {found['asyncapi']} (document: {found['asyncapiDocument']})",

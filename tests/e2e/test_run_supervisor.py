@@ -116,7 +116,7 @@ def test_run_restarts_a_dead_part_and_ctrl_c_leaves_no_process(tmp_path):
         assert swagger and httpx.get(swagger[1]).status_code == 200  # the banner waited for the gateway
         info = json.loads((tmp_path / "data" / "run.json").read_text())
         base = f"http://127.0.0.1:{port}"
-        for path in ("/docs/openapi.json", "/docs/asyncapi", "/health/live", "/health/ready", "/metrics"):
+        for path in ("/console/", "/docs/openapi.json", "/docs/asyncapi", "/health/live", "/health/ready", "/metrics"):
             assert f"{base}{path}" in banner and httpx.get(f"{base}{path}").status_code == 200, path
         assert all(url in banner for url in info["metrics"].values()) and "reward-ledger admin create --email" in banner
         assert "reward-ledger seed-demo" in banner

@@ -93,8 +93,8 @@ def test_the_banner_shows_every_url_and_the_demo_logins_seed_demo_left(tmp_path,
     monkeypatch.delenv("MONGO_URL", raising=False)
     found = links("http://127.0.0.1:3333", {"handlers": "http://127.0.0.1:9101/metrics"})
     before = "\n".join(banner("http://127.0.0.1:3333", found, {}, tmp_path / "logs", tmp_path, None))
-    for url in ("/docs", "/docs/openapi.json", "/docs/asyncapi", "/health/live", "/health/ready", ":3333/metrics",
-                ":9101/metrics"):
+    for url in ("/console/", "/docs", "/docs/openapi.json", "/docs/asyncapi", "/health/live", "/health/ready",
+                ":3333/metrics", ":9101/metrics"):
         assert url in before
     assert "reward-ledger admin create --email" in before and "reward-ledger seed-demo" in before
     assert DEMO_PASSWORD not in before
