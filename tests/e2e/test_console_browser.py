@@ -175,6 +175,7 @@ def test_an_auditor_sees_everything_and_no_write_control(page, console_run):
     page.wait_for_load_state("networkidle")
     for control in (*WRITE_CONTROLS, "Attach"):
         expect(page.get_by_role("button", name=control, exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Detach "))).to_have_count(0)  # "Detach <reward>", per row
     expect(page.get_by_role("link", name="Users")).to_have_count(0)
 
 

@@ -35,6 +35,17 @@ export function PromotionsDetail({ api, user, id }) {
     }
   }
 
+  async function detach(reward) {
+    if (!window.confirm(`Detach ${reward.reward ? reward.reward.name : reward.rewardId} from this promotion?`)) return;
+    setError(null);
+    try {
+      await api.del(`/events/${encodeURIComponent(id)}/rewards/${encodeURIComponent(reward.rewardId)}`);
+      setVersion(version + 1);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
   if (!event) {
     return <section><h1>Promotion</h1>{error ? <ProblemList error={error} /> : <p>Loading…</p>}</section>;
   }
@@ -65,13 +76,13 @@ export function PromotionsDetail({ api, user, id }) {
       <h2>Promotion condition</h2>
       <ConditionView value={event.rewardCondition} />
       <h2>Rewards</h2>
-      <AttachedRewards rewards={rewards} />
+      <AttachedRewards rewards={rewards} detach={writer ? detach : null} />
       {writer && <AttachReward api={api} event={event} attached={rewards} onAttached={() => setVersion(version + 1)} />}
     </section>
   );
 }
 
-function AttachedRewards({ rewards }) {
+function AttachedRewards({ rewards, detach }) {
   if (!rewards) return null;
   if (rewards.items.length === 0) return <p>No reward attached yet.</p>;
   return (
@@ -81,6 +92,7 @@ function AttachedRewards({ rewards }) {
         <tr>
           <th scope="col">Reward</th><th scope="col">Type</th><th scope="col">Stock</th><th scope="col">Remaining</th>
           <th scope="col">Per user</th><th scope="col">Auto-resolve</th><th scope="col">Condition</th>
+          {detach && <th scope="col">Actions</th>}
         </tr>
       </thead>
       <tbody>
@@ -93,6 +105,12 @@ function AttachedRewards({ rewards }) {
             <td>{r.perUserLimit}</td>
             <td>{r.autoResolve ? "yes" : "no"}</td>
             <td><ConditionView value={r.condition} /></td>
+            {detach && (
+              <td>
+                <button type="button" onClick={() => detach(r)}
+                  aria-label={`Detach ${r.reward ? r.reward.name : r.rewardId}`}>Detach</button>
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
