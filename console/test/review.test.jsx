@@ -119,3 +119,25 @@ describe("the review queue", () => {
     expect(items()).toHaveLength(1);
   });
 });
+
+describe("the review queue's names", () => {
+  it("names each request's promotion and reward, read once per promotion, and keeps the ids when it cannot", async () => {
+    const api = fakeApi((method, path) => {
+      if (path === "/events/ev1") return { id: "ev1", name: "Spring Festival" };
+      if (path === "/events/ev1/rewards") return { items: [{ rewardId: "rw1", reward: { name: "Gold Coins" } }] };
+      return { items: [request("r1"), request("r2")], total: 2, page: 1, limit: 50 };
+    });
+    view = await mount(<Review api={api} user={users.operator} />);
+    await settle();
+    expect(view.root.textContent).toContain("promotion Spring Festival (history), reward Gold Coins");
+    expect(api.calls.filter((c) => c[1] === "/events/ev1")).toHaveLength(1); // two requests, one read
+    view.unmount();
+    const unknown = fakeApi((method, path) => {
+      if (path.startsWith("/events/")) throw new ApiError(404, { title: "Not found" });
+      return { items: [request("r1")], total: 1, page: 1, limit: 50 };
+    });
+    view = await mount(<Review api={unknown} user={users.operator} />);
+    await settle();
+    expect(view.root.textContent).toContain("promotion ev1 (history), reward rw1");
+  });
+});

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { canWrite } from "../roles.js";
 import { Evaluation } from "../components/Evaluation.jsx";
 import { ProblemList } from "../components/ProblemList.jsx";
+import { usePromotionNames } from "../components/promotionNames.js";
 import "./pages.css";
 
 const LIMIT = 50;
@@ -30,6 +31,7 @@ export function Review({ api, user }) {
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState("");
   const items = page ? page.items : [];
+  const names = usePromotionNames(api, items.map((r) => r.eventId));
   const itemRefs = useRef([]);
   const reasonRef = useRef(null);
   const moved = useRef(false);
@@ -117,8 +119,12 @@ export function Review({ api, user }) {
                   onClick={() => setSelected(i)} aria-labelledby={`req-${r.id}`}>
                 <h2 id={`req-${r.id}`}>Request {r.id}</h2>
                 <p>
-                  User <code>{r.userId}</code>, promotion <a href={`#/history/${r.eventId}`}>{r.eventId}</a>,
-                  reward <code>{r.rewardId}</code>; requested <time dateTime={r.requestedAt}>{r.requestedAt}</time>;
+                  User <code>{r.userId}</code>, promotion{" "}
+                  <a href={`#/promotions/${r.eventId}`} title={r.eventId}>{names[r.eventId]?.name || r.eventId}</a>
+                  {" "}(<a href={`#/history/${r.eventId}`}>history</a>), reward{" "}
+                  {names[r.eventId]?.rewards[r.rewardId]
+                    ? <span title={r.rewardId}>{names[r.eventId].rewards[r.rewardId]}</span> : <code>{r.rewardId}</code>};
+                  requested <time dateTime={r.requestedAt}>{r.requestedAt}</time>;
                   {" "}{r.status}{r.reason ? ` (${r.reason})` : ""}
                   {r.decidedAt ? <>, decided <time dateTime={r.decidedAt}>{r.decidedAt}</time></> : null}
                 </p>
