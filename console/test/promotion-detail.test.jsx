@@ -13,8 +13,9 @@ afterEach(() => { if (view) view.unmount(); vi.restoreAllMocks(); });
 
 function platform() {
   let items = [attached];
-  return fakeApi((method, path) => {
+  return fakeApi((method, path, body) => {
     if (method === "DELETE") { items = []; return null; }
+    if (method === "PATCH") { items = [{ ...attached, ...body }]; return items[0]; }
     if (path === "/events/ev1") return event;
     if (path === "/events/ev1/rewards") return { items, total: items.length, page: 1, limit: 100 };
     return { items: [], total: 0, page: 1, limit: 100 };  // the catalogue
@@ -42,9 +43,27 @@ describe("a promotion's attached rewards", () => {
     expect(api.calls.some(([method]) => method === "DELETE")).toBe(false);
   });
 
+  it("an operator changes the terms: an empty stock is sent as unlimited (null), and the list is read again", async () => {
+    const api = platform();
+    view = await mount(<PromotionsDetail api={api} user={users.operator} id="ev1" />);
+    await act(async () => { view.root.querySelector('button[aria-label="Change terms of Gold"]').click(); });
+    await settle();
+    const form = [...view.root.querySelectorAll("form")].find((f) => f.textContent.includes("Terms of Gold"));
+    const stock = [...form.querySelectorAll("label")].find((l) => l.textContent === "Stock").control;
+    expect(stock.value).toBe("10");
+    await act(async () => { stock.value = ""; stock.dispatchEvent(new Event("input", { bubbles: true })); });
+    await act(async () => { form.requestSubmit(); });
+    await settle();
+    expect(api.calls).toContainEqual(["PATCH", "/events/ev1/rewards/rw1",
+      { autoResolve: false, perUserLimit: 1, condition: null, stock: null }]);
+    expect(view.root.textContent).toContain("unlimited");
+    expect(view.root.textContent).not.toContain("Terms of Gold"); // back to the attach form
+  });
+
   it("an auditor gets no Detach button", async () => {
     view = await mount(<PromotionsDetail api={platform()} user={users.auditor} id="ev1" />);
     expect(view.root.textContent).toContain("Gold");
     expect(buttons(view.root)).not.toContain("Detach");
+    expect(buttons(view.root)).not.toContain("Change terms");
   });
 });

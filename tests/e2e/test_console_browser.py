@@ -124,6 +124,12 @@ def test_operator_creates_attaches_and_approves_and_the_dashboard_moves(page, co
     assert attached[0]["condition"] == {"login_days": {"min": 1}}, attached
     expect(page.get_by_role("cell", name=reward["name"], exact=True)).to_be_visible()
     shoot(page, "promotion")
+    page.get_by_role("button", name=f"Change terms of {reward['name']}").click()  # unlimited -> a stock of 5
+    page.get_by_label("Stock").fill("5")
+    page.get_by_role("button", name="Save terms").click()
+    expect(page.get_by_role("button", name="Attach")).to_be_visible()  # saved: back to the attach form
+    with console_run.login(OPERATOR) as op:
+        assert op.get(f"/events/{event_id}/rewards").json()["items"][0]["stock"] == 5
 
     page.get_by_role("link", name="Dashboards").click()
     before = approved_figure(page)
@@ -175,7 +181,8 @@ def test_an_auditor_sees_everything_and_no_write_control(page, console_run):
     page.wait_for_load_state("networkidle")
     for control in (*WRITE_CONTROLS, "Attach"):
         expect(page.get_by_role("button", name=control, exact=True)).to_have_count(0)
-    expect(page.get_by_role("button", name=re.compile("^Detach "))).to_have_count(0)  # "Detach <reward>", per row
+    for per_row in ("^Detach ", "^Change terms of "):  # "Detach <reward>", "Change terms of <reward>": one per row
+        expect(page.get_by_role("button", name=re.compile(per_row))).to_have_count(0)
     expect(page.get_by_role("link", name="Users")).to_have_count(0)
 
 

@@ -14,6 +14,7 @@ export function PromotionsDetail({ api, user, id }) {
   const [error, setError] = useState(null);
   const [editing, setEditing] = useState(false);
   const [version, setVersion] = useState(0); // bumped after a write to re-read
+  const [changing, setChanging] = useState(null); // the attached reward whose terms are being edited
   const writer = canWrite(user);
 
   useEffect(() => {
@@ -76,13 +77,19 @@ export function PromotionsDetail({ api, user, id }) {
       <h2>Promotion condition</h2>
       <ConditionView value={event.rewardCondition} />
       <h2>Rewards</h2>
-      <AttachedRewards rewards={rewards} detach={writer ? detach : null} />
-      {writer && <AttachReward api={api} event={event} attached={rewards} onAttached={() => setVersion(version + 1)} />}
+      <AttachedRewards rewards={rewards} detach={writer ? detach : null} change={writer ? setChanging : null} />
+      {writer && changing && (
+        <RewardTerms key={changing.rewardId} api={api} event={event} existing={changing}
+          onDone={() => { setChanging(null); setVersion(version + 1); }} onCancel={() => setChanging(null)} />
+      )}
+      {writer && !changing && (
+        <RewardTerms api={api} event={event} attached={rewards} onDone={() => setVersion(version + 1)} />
+      )}
     </section>
   );
 }
 
-function AttachedRewards({ rewards, detach }) {
+function AttachedRewards({ rewards, detach, change }) {
   if (!rewards) return null;
   if (rewards.items.length === 0) return <p>No reward attached yet.</p>;
   return (
@@ -107,6 +114,8 @@ function AttachedRewards({ rewards, detach }) {
             <td><ConditionView value={r.condition} /></td>
             {detach && (
               <td>
+                <button type="button" onClick={() => change(r)}
+                  aria-label={`Change terms of ${r.reward ? r.reward.name : r.rewardId}`}>Change terms</button>{" "}
                 <button type="button" onClick={() => detach(r)}
                   aria-label={`Detach ${r.reward ? r.reward.name : r.rewardId}`}>Detach</button>
               </td>
@@ -120,15 +129,22 @@ function AttachedRewards({ rewards, detach }) {
 
 const EMPTY = { rewardId: "", stock: "", perUserLimit: "1", autoResolve: false, condition: null };
 
-function AttachReward({ api, event, attached, onAttached }) {
+/** The form of an attached reward's terms as it stands (stock empty = unlimited). */
+const termsOf = (r) => ({ rewardId: r.rewardId, stock: r.stock === null || r.stock === undefined ? "" : String(r.stock),
+  perUserLimit: String(r.perUserLimit), autoResolve: Boolean(r.autoResolve), condition: r.condition ?? null });
+
+/** Attach a catalogue reward (`existing` absent: POST) or change an attached one's terms (`existing`: PATCH, where an
+ * empty stock means unlimited and no condition removes the rule). */
+function RewardTerms({ api, event, attached, existing, onDone, onCancel }) {
   const [catalogue, setCatalogue] = useState([]);
-  const [form, setForm] = useState(EMPTY);
+  const [form, setForm] = useState(existing ? termsOf(existing) : EMPTY);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const errs = fieldErrors(error);
+  const name = existing && (existing.reward ? existing.reward.name : existing.rewardId);
 
   useEffect(() => {
-    api.get("/rewards", { limit: 100 }).then((page) => setCatalogue(page.items)).catch(setError);
+    if (!existing) api.get("/rewards", { limit: 100 }).then((page) => setCatalogue(page.items)).catch(setError);
   }, [api]);
 
   const taken = new Set(((attached && attached.items) || []).map((r) => r.rewardId));
@@ -140,13 +156,17 @@ function AttachReward({ api, event, attached, onAttached }) {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const body = { rewardId: form.rewardId, autoResolve: form.autoResolve, perUserLimit: asInt(form.perUserLimit),
-      condition: form.condition };
-    if (form.stock.trim() !== "") body.stock = asInt(form.stock);
+    const body = { autoResolve: form.autoResolve, perUserLimit: asInt(form.perUserLimit), condition: form.condition };
+    const stock = form.stock.trim() === "" ? null : asInt(form.stock);
+    const path = `/events/${encodeURIComponent(event.id)}/rewards`;
     try {
-      await api.post(`/events/${encodeURIComponent(event.id)}/rewards`, body);
-      setForm(EMPTY);
-      onAttached();
+      if (existing) {
+        await api.patch(`${path}/${encodeURIComponent(existing.rewardId)}`, { ...body, stock });
+      } else {
+        await api.post(path, { rewardId: form.rewardId, ...body, ...(stock === null ? {} : { stock }) });
+        setForm(EMPTY);
+      }
+      onDone();
     } catch (err) {
       setError(err);
     }
@@ -155,13 +175,15 @@ function AttachReward({ api, event, attached, onAttached }) {
 
   return (
     <form class="attach" onSubmit={submit} noValidate>
-      <h3>Attach a reward</h3>
-      <Field label="Reward" error={errs["/rewardId"]} render={(p) => (
-        <select {...p} required value={form.rewardId} onChange={set("rewardId")}>
-          <option value="">Choose a catalogue reward</option>
-          {choices.map((r) => <option key={r.id} value={r.id}>{r.name} ({r.type})</option>)}
-        </select>
-      )} />
+      <h3>{existing ? `Terms of ${name}` : "Attach a reward"}</h3>
+      {!existing && (
+        <Field label="Reward" error={errs["/rewardId"]} render={(p) => (
+          <select {...p} required value={form.rewardId} onChange={set("rewardId")}>
+            <option value="">Choose a catalogue reward</option>
+            {choices.map((r) => <option key={r.id} value={r.id}>{r.name} ({r.type})</option>)}
+          </select>
+        )} />
+      )}
       <Field label="Stock" error={errs["/stock"]} hint="empty: unlimited" render={(p) => (
         <input {...p} type="number" min={0} value={form.stock} onInput={set("stock")} />
       )} />
@@ -178,7 +200,10 @@ function AttachReward({ api, event, attached, onAttached }) {
         onChange={(rule) => setForm({ ...form, condition: rule })} />
       <ProblemList error={error} shown={Object.keys(errs).filter((k) => ["/rewardId", "/stock", "/perUserLimit"].includes(k)
         || k === "/condition" || k.startsWith("/condition/"))} />
-      <div class="actions"><button type="submit" disabled={busy}>Attach</button></div>
+      <div class="actions">
+        <button type="submit" disabled={busy}>{existing ? "Save terms" : "Attach"}</button>
+        {existing && <>{" "}<button type="button" onClick={onCancel}>Cancel</button></>}
+      </div>
     </form>
   );
 }
