@@ -33,33 +33,29 @@ run: install  ## the whole platform on embedded servers (Ctrl-C stops everything
 test: install prometheus chromium  ## the full test suite; starts the servers it needs (MONGO_URL=mongodb://... to use a real MongoDB)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The real-Prometheus test (tests/e2e/test_prometheus.py) and the promtool checks need Debian's prometheus package:
-# installed here as root; without root they are skipped, saying why.
-prometheus:
-	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
+# $(call debian,PACKAGE,COMMANDS,TESTS): install Debian's PACKAGE when one of COMMANDS (names on PATH, or paths) is
+# missing, as root with apt-get; otherwise say so, and TESTS skip themselves, saying why. A failed install fails loudly.
+define debian
+	@if ! { $(foreach command,$(2),command -v $(command) >/dev/null &&) true; }; then \
 	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
-	    echo "prometheus/promtool missing and cannot be installed (not root, or no apt-get): their tests are skipped" >&2; \
+	    echo "$(2) missing and cannot be installed (not root, or no apt-get): $(3) are skipped" >&2; \
 	  else \
-	    echo "installing Debian's prometheus package"; \
-	    apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
-	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } \
-	      || { echo "could not install Debian's prometheus package" >&2; exit 1; }; \
+	    echo "installing Debian's $(1) package"; \
+	    apt-get install -y -qq --no-install-recommends $(1) >/dev/null \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $(1) >/dev/null; } \
+	      || { echo "could not install Debian's $(1) package" >&2; exit 1; }; \
 	  fi; \
 	fi
+endef
+
+# The real-Prometheus test (tests/e2e/test_prometheus.py) and the promtool checks need Debian's prometheus package.
+prometheus:
+	$(call debian,prometheus,prometheus promtool,the real-Prometheus test and the promtool checks)
 
 # The console's browser tests (tests/e2e/test_console*.py) drive Debian's chromium through Playwright (Playwright's
-# own browser download does not work here): installed here as root; without it they are skipped, saying why.
+# own browser download does not work here).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then \
-	    echo "/usr/bin/chromium missing and cannot be installed (not root, or no apt-get): the console's browser tests are skipped" >&2; \
-	  else \
-	    echo "installing Debian's chromium package"; \
-	    apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
-	      || { echo "could not install Debian's chromium package" >&2; exit 1; }; \
-	  fi; \
-	fi
+	$(call debian,chromium,/usr/bin/chromium,the console's browser tests)
 
 test-unit: install  ## tests/unit alone: one process, no servers, well under 30 s
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
