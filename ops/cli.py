@@ -189,7 +189,7 @@ def replay(name: Annotated[str | None, typer.Argument(help="The read model to re
 
         async def go(ctx: Any) -> int:
             return await replay_main(ctx.db, ctx.store, ctx.replay.drop_grace, chosen)
-        return _on_store("replay", go)
+        return _on_store(go)
 
     _start("replay", work)
 
@@ -207,7 +207,7 @@ def create(email: Annotated[str, typer.Option(help="The admin's email; an existi
 
         async def go(ctx: Any) -> int:
             return await create_admin_main(ctx.store, email, password)
-        return _on_store("admin", go)
+        return _on_store(go)
 
     _start("admin create", work)
 
@@ -225,14 +225,14 @@ def seed_demo(users: Annotated[int, typer.Option(help="How many players.")] = 50
 
         async def go(ctx: Any) -> int:
             return await seed_demo_main(ctx.store, users, seed, events, days)
-        return _on_store("seed-demo", go)
+        return _on_store(go)
 
     _start("seed-demo", work)
 
 
-def _on_store(command: str, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+def _on_store(work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     """Run `work` on the store in this process (ops/bootstrap.py `in_process`). An unreachable store is one line
-    naming it and its variable, exit 2, for every CLI alike."""
+    naming it and its variable, exit 2, for every CLI alike (`_start` says it)."""
     from ops.preflight import check_store, down
 
     check_store()  # known at once, before importing the store's code; pymongo would retry for seconds
@@ -247,8 +247,8 @@ def _on_store(command: str, work: Callable[[Any], Coroutine[Any, Any, int]]) -> 
     try:
         return asyncio.run(go())
     except ConnectionFailure as exc:
-        _fail(command, str(down("the event store", "MONGO_URL", MongoSettings().url,
-                                f"did not answer ({type(exc).__name__})")))
+        raise down("the event store", "MONGO_URL", MongoSettings().url,
+                   f"did not answer ({type(exc).__name__})") from exc
 
 
 def subcommands() -> set[str]:
