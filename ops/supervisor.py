@@ -200,11 +200,11 @@ def _run_locked(base: Path) -> int:
                **(nats_credentials.env_for(identity) if nats_credentials else {})}
         parts.append(Part(name, argv, env, logs / f"{name}.log"))
     gateway_url = local_url(gateway.host, gateway.port)
-    found = links(gateway_url, {p.name: f"http://127.0.0.1:{p.env['METRICS_PORT']}/metrics"
-                                for p in parts if p.name != "gateway"})
+    part_metrics = {p.name: f"http://127.0.0.1:{p.env['METRICS_PORT']}/metrics" for p in parts if p.name != "gateway"}
+    found = links(gateway_url, part_metrics)
     run_file().write_text(json.dumps({
         "pid": os.getpid(), "servers": urls, "gateway": f"http://{gateway.host}:{gateway.port}",
-        "metrics": {name: url for name, url in found["metrics"].items() if name != "gateway"}, "links": found,
+        "metrics": part_metrics, "links": found,
     }, indent=2))
     stopping = False
 
