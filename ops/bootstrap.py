@@ -92,11 +92,12 @@ async def handlers(nats: NatsSettings | None = None, mongo: MongoSettings | None
 
 
 @contextlib.asynccontextmanager
-async def catch_up(projections: list[str] | None = None, relay: bool = False,
-                   nats: NatsSettings | None = None, policies: bool | None = None) -> AsyncIterator[None]:
+async def catch_up(projections: list[str] | None = None, relay: bool = False, nats: NatsSettings | None = None,
+                   policies: bool | None = None) -> AsyncIterator[AsyncDatabase[dict[str, Any]]]:
     """Projection runners (all, or the named ones; [] for none) and the policy runner (by default with all the
     projections), as one group sharing its store reads, and optionally the relay, each woken by the APPENDED nudge
-    and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else `projectors`)."""
+    and polling when idle; connected as `nats` (default: the `relay` identity with the relay, else `projectors`).
+    Yields the store's database, for what else the process reads there (the business gauges) on the same client."""
     nats, mongo = nats or identity_settings(RELAY if relay else PROJECTORS), MongoSettings()
     client = mongo_client(mongo)
     db = client[mongo.database]
@@ -125,7 +126,7 @@ async def catch_up(projections: list[str] | None = None, relay: bool = False,
         await ensure_event_stream(broker, nats.stream)
     tasks = [asyncio.create_task(w.run_forever(wakes[w])) for w in workers]
     try:
-        yield
+        yield db
     finally:
         for task in tasks:
             task.cancel()

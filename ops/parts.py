@@ -49,8 +49,8 @@ async def run_projectors(names: list[str] | None = None, relay: bool = False) ->
     """The projection runners; with `relay`, the relay too, in the same process (one fewer process competing for a
     small machine's cores; connected as the `relay` identity, which may also do all a projector does)."""
     _serve_metrics()
-    db = MongoSettings()  # the business gauges (docs/metrics.md), read from the read models
-    async with bootstrap.catch_up(names or None, relay=relay), refreshing(bootstrap.mongo_client(db), db.database):
+    # the business gauges (docs/metrics.md) are read from the read models, on the runners' own client
+    async with bootstrap.catch_up(names or None, relay=relay) as db, refreshing(db):
         log.info("projectors ready: %s%s", ", ".join(names or all_projections()), " and the relay" if relay else "")
         await _until_signalled()
 

@@ -15,8 +15,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
-from pymongo import AsyncMongoClient
-
 from base.metrics import (
     BUSINESS_ATTACHED,
     BUSINESS_GRANTED,
@@ -80,13 +78,12 @@ async def _refresh_forever(db: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def refreshing(client: AsyncMongoClient[dict[str, Any]], database: str) -> AsyncIterator[None]:
-    """Refresh the business gauges from `client[database]` in the background while inside; closes `client`."""
-    task = asyncio.create_task(_refresh_forever(client[database]))
+async def refreshing(db: Any) -> AsyncIterator[None]:
+    """Refresh the business gauges from `db` (the projectors' own store client) in the background while inside."""
+    task = asyncio.create_task(_refresh_forever(db))
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await client.close()
