@@ -3,6 +3,7 @@
 // (debounced; the server is the grammar's one authority) and shows every 422 `errors[].path` on the node it names.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Explanation } from "./Explanation.jsx";
+import { wholeOrText } from "./numbers.js";
 import { Field } from "./Field.jsx";
 
 export const LEAVES = {
@@ -56,9 +57,6 @@ function changeKind(rule, kind) {
   return kind === "not" ? { not: children[0] || DEFAULT_LEAF } : { [kind]: children };
 }
 
-function parseInt0(text) {
-  return /^-?\d+$/.test(text.trim()) ? Number(text) : text; // not a whole number: the server's 422 says why
-}
 
 function LeafFields({ kind, body, fields, onChange }) {
   return (
@@ -82,7 +80,7 @@ function LeafFields({ kind, body, fields, onChange }) {
           <Field key={f.name} label={f.name} error={fields[f.name]} render={(p) => (
             <input {...p} type={f.type === "int" ? "number" : "text"} min={f.type === "int" ? 0 : undefined}
               value={body[f.name] ?? ""}
-              onInput={(e) => set(f.type === "int" ? parseInt0(e.currentTarget.value) : e.currentTarget.value)} />
+              onInput={(e) => set(f.type === "int" ? wholeOrText(e.currentTarget.value) : e.currentTarget.value)} />
           )} />
         );
       })}

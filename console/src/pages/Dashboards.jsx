@@ -4,12 +4,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { ChartFigure } from "../components/Chart.jsx";
 import { ProblemList } from "../components/ProblemList.jsx";
+import { localToIso } from "../components/time.js";
 import "./pages.css";
 
 const BUCKETS = ["hour", "day", "week"];
 
-// A datetime-local value is the reader's local time; the API wants an instant.
-const toInstant = (local) => (local ? new Date(local).toISOString() : undefined);
 const percent = (rate) => (rate === null || rate === undefined ? "none" : `${(rate * 100).toFixed(1)}%`);
 const seconds = (s) => (s === null || s === undefined ? "none" : `${s} s`);
 
@@ -63,7 +62,8 @@ export function Dashboards({ api }) {
 
   async function load() {
     setError(null);
-    const range = { bucket, from: toInstant(from), to: toInstant(to) };
+    // the pickers speak the reader's local time, the API instants; an empty picker leaves its parameter out
+    const range = { bucket, from: localToIso(from) ?? undefined, to: localToIso(to) ?? undefined };
     Object.keys(range).forEach((k) => range[k] === undefined && delete range[k]);
     try {
       const [overview, events, rewards, users] = await Promise.all([

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ConditionEditor, ConditionView } from "../components/ConditionEditor.jsx";
 import { Field } from "../components/Field.jsx";
+import { wholeOrText } from "../components/numbers.js";
 import { fieldErrors, ProblemList } from "../components/ProblemList.jsx";
 import { showTime } from "../components/time.js";
 import { canWrite } from "../roles.js";
@@ -150,14 +151,13 @@ function RewardTerms({ api, event, attached, existing, onDone, onCancel }) {
   const taken = new Set(((attached && attached.items) || []).map((r) => r.rewardId));
   const choices = catalogue.filter((r) => !taken.has(r.id));
   const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
-  const asInt = (text) => (/^-?\d+$/.test(text.trim()) ? Number(text) : text); // anything else: the 422 says why
 
   async function submit(e) {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const body = { autoResolve: form.autoResolve, perUserLimit: asInt(form.perUserLimit), condition: form.condition };
-    const stock = form.stock.trim() === "" ? null : asInt(form.stock);
+    const body = { autoResolve: form.autoResolve, perUserLimit: wholeOrText(form.perUserLimit), condition: form.condition };
+    const stock = form.stock.trim() === "" ? null : wholeOrText(form.stock);
     const path = `/events/${encodeURIComponent(event.id)}/rewards`;
     try {
       if (existing) {

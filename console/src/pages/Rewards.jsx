@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Field } from "../components/Field.jsx";
 import { fieldErrors, ProblemList } from "../components/ProblemList.jsx";
 import { Pager } from "../components/Pager.jsx";
+import { wholeOrText } from "../components/numbers.js";
 import { localToIso, showTime } from "../components/time.js";
 import { canWrite } from "../roles.js";
 
@@ -83,7 +84,7 @@ function NewReward({ api, onCreated }) {
     const body = { name: values.name };
     for (const [key, , input] of REWARD_TYPES[type]) {
       const raw = values[key] ?? "";
-      if (input === "number") body[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw || null;
+      if (input === "number") body[key] = raw === "" ? null : wholeOrText(raw);
       else if (input === "datetime-local") body[key] = localToIso(raw);
       else body[key] = raw;
     }
